@@ -1,0 +1,81 @@
+// Command streamcast is a streaming, real-time forecasting service and CLI.
+//
+// main only wires sub-commands to the packages that implement them; each
+// sub-command parses its own flags (with STREAMCAST_* environment
+// equivalents) and fails at start-up on invalid configuration.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/streamcast/streamcast/engine/cli"
+	"github.com/streamcast/streamcast/pipeline"
+)
+
+// command is one sub-command of the binary.
+type command struct {
+	name     string
+	synopsis string
+	run      func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var commands = []command{
+	{"demo", "run the whole pipeline on an embedded Kafka (kfake) and Redis (miniredis) with a bundled dataset", pipeline.DemoMain},
+	{"run", "run the streaming pipeline against real Kafka and Redis", pipeline.RunMain},
+	{"train", "train a model from a file and save it", cli.TrainMain},
+	{"predict", "load a saved model and forecast series from a file", cli.PredictMain},
+	{"bench", "benchmarks: bench pipeline | bench train | bench predict", benchMain},
+}
+
+var benchCommands = []command{
+	{"pipeline", "end-to-end pipeline throughput and latency", pipeline.BenchMain},
+	{"train", "model training speed", cli.BenchTrainMain},
+	{"predict", "model prediction latency and throughput", cli.BenchPredictMain},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := dispatch(ctx, commands, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "streamcast:", err)
+		os.Exit(1)
+	}
+}
+
+func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return dispatch(ctx, benchCommands, args, stdout, stderr)
+}
+
+func dispatch(ctx context.Context, cmds []command, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr, cmds)
+		if len(args) == 0 {
+			return errors.New("missing sub-command")
+		}
+		return flag.ErrHelp
+	}
+	for _, c := range cmds {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	usage(stderr, cmds)
+	return fmt.Errorf("unknown sub-command %q", args[0])
+}
+
+func usage(w io.Writer, cmds []command) {
+	fmt.Fprintln(w, "usage: streamcast <command> [flags]   (each command has -h)")
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.synopsis)
+	}
+}
