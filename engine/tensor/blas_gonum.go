@@ -1,0 +1,7 @@
+//go:build !openblas
+
+package tensor
+
+// Backend names the BLAS implementation in use: gonum's pure-Go kernels by
+// default, so the binary stays static.
+const Backend = "gonum"
