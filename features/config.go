@@ -1,0 +1,158 @@
+package features
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Limits enforced by Config.Validate and observation validation.
+const (
+	// MaxHistory bounds Config.History (values kept per series).
+	MaxHistory = 1 << 16
+	// MaxAbsValue bounds the magnitude of observed values so that the EWMA
+	// recurrence can never overflow to ±Inf.
+	MaxAbsValue = 1e300
+	// MaxExogPerObservation bounds len(Observation.Exog).
+	MaxExogPerObservation = 256
+	// MaxSeriesLen bounds len(Observation.Series) in bytes.
+	MaxSeriesLen = 512
+	// maxAbsMillis keeps unix-millisecond times exactly representable as Lua
+	// numbers (IEEE doubles).
+	maxAbsMillis = 1<<53 - 1
+)
+
+// Config describes the per-series state and the derived features.
+// The zero value is not valid; start from DefaultConfig.
+type Config struct {
+	// History is the number of most recent values (and times) kept per
+	// series. Default: 1024.
+	History int
+	// Windows are the rolling-window lengths (in events) for mean, std, min
+	// and max. Each must be in [1, History]. Default: 24, 168.
+	Windows []int
+	// Lags are the lag features: lag k is the value k events back, lag 1 being
+	// the last value. Each must be in [1, History]. Default: 1, 24, 168.
+	Lags []int
+	// EWMAAlphas are the smoothing factors of the exponentially weighted
+	// moving averages, each in (0, 1]. At most 16. Default: 0.1, 0.5.
+	EWMAAlphas []float64
+	// Exog lists the exogenous variables exported as features (last value
+	// seen, NaN if never seen). All exogenous variables are stored in the
+	// state regardless. Default: none.
+	Exog []string
+	// KeyPrefix prefixes every Redis key. It must not contain '{' or '}'
+	// (the series name is the Redis Cluster hash tag). Default: "sc".
+	KeyPrefix string
+}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{
+		History:    1024,
+		Windows:    []int{24, 168},
+		Lags:       []int{1, 24, 168},
+		EWMAAlphas: []float64{0.1, 0.5},
+		KeyPrefix:  "sc",
+	}
+}
+
+// Validate reports the first problem with cfg.
+func (cfg Config) Validate() error {
+	if cfg.History < 1 || cfg.History > MaxHistory {
+		return fmt.Errorf("features: History %d out of range [1, %d]", cfg.History, MaxHistory)
+	}
+	for _, w := range cfg.Windows {
+		if w < 1 || w > cfg.History {
+			return fmt.Errorf("features: window %d out of range [1, History=%d]", w, cfg.History)
+		}
+	}
+	for _, l := range cfg.Lags {
+		if l < 1 || l > cfg.History {
+			return fmt.Errorf("features: lag %d out of range [1, History=%d]", l, cfg.History)
+		}
+	}
+	if len(cfg.EWMAAlphas) > 16 {
+		return fmt.Errorf("features: %d EWMA alphas, at most 16 allowed", len(cfg.EWMAAlphas))
+	}
+	for _, a := range cfg.EWMAAlphas {
+		if !(a > 0 && a <= 1) {
+			return fmt.Errorf("features: EWMA alpha %v out of range (0, 1]", a)
+		}
+	}
+	seen := make(map[string]bool, len(cfg.Exog))
+	for _, name := range cfg.Exog {
+		if name == "" {
+			return errors.New("features: empty exogenous variable name")
+		}
+		if seen[name] {
+			return fmt.Errorf("features: exogenous variable %q listed twice", name)
+		}
+		seen[name] = true
+	}
+	if cfg.KeyPrefix == "" {
+		return errors.New("features: empty KeyPrefix")
+	}
+	if strings.ContainsAny(cfg.KeyPrefix, "{}") {
+		return fmt.Errorf("features: KeyPrefix %q must not contain '{' or '}'", cfg.KeyPrefix)
+	}
+	return nil
+}
+
+// FeatureNames returns the names of the values produced by Features, in
+// order:
+//
+//	mean_W, std_W, min_W, max_W   for each window W
+//	lag_K                         for each lag K
+//	ewma_A                        for each alpha A
+//	hour, dow, month              of the last event time (UTC; dow 0 = Sunday, month 1-12)
+//	hour_sin, hour_cos, dow_sin, dow_cos, month_sin, month_cos
+//	exog_NAME                     for each name in Config.Exog
+func (cfg Config) FeatureNames() []string {
+	names := make([]string, 0, cfg.NumFeatures())
+	for _, w := range cfg.Windows {
+		s := strconv.Itoa(w)
+		names = append(names, "mean_"+s, "std_"+s, "min_"+s, "max_"+s)
+	}
+	for _, l := range cfg.Lags {
+		names = append(names, "lag_"+strconv.Itoa(l))
+	}
+	for _, a := range cfg.EWMAAlphas {
+		names = append(names, "ewma_"+strconv.FormatFloat(a, 'g', -1, 64))
+	}
+	names = append(names, "hour", "dow", "month",
+		"hour_sin", "hour_cos", "dow_sin", "dow_cos", "month_sin", "month_cos")
+	for _, x := range cfg.Exog {
+		names = append(names, "exog_"+x)
+	}
+	return names
+}
+
+// NumFeatures returns len(cfg.FeatureNames()) without allocating.
+func (cfg Config) NumFeatures() int {
+	return 4*len(cfg.Windows) + len(cfg.Lags) + len(cfg.EWMAAlphas) + 9 + len(cfg.Exog)
+}
+
+// fingerprint identifies the parts of the configuration that define the
+// stored state layout; a series written under one fingerprint cannot be
+// updated under another.
+func (cfg Config) fingerprint() string {
+	var b strings.Builder
+	b.WriteString("v1;h=")
+	b.WriteString(strconv.Itoa(cfg.History))
+	b.WriteString(";a=")
+	for i, a := range cfg.EWMAAlphas {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatFloat(a, 'g', -1, 64))
+	}
+	return b.String()
+}
+
+// isFiniteBounded reports whether v is finite with |v| <= MaxAbsValue.
+func isFiniteBounded(v float64) bool {
+	return !math.IsNaN(v) && math.Abs(v) <= MaxAbsValue
+}

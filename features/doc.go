@@ -1,0 +1,45 @@
+// Package features keeps per-series streaming state and derives model
+// features from it, identically online (state in Redis, updated by a Lua
+// script) and offline (state rebuilt in Go from a slice of observations).
+//
+// # State
+//
+// For every series the state holds the last Config.History values and their
+// event times (a ring buffer), the number of applied events, the event time,
+// partition and offset of the last applied event, one exponentially weighted
+// moving average per Config.EWMAAlphas entry and the last value of every
+// exogenous variable seen so far. Timestamps are stored as unix milliseconds.
+//
+// Idempotency and lateness: an event whose source offset is at or below the
+// stored offset of the same partition is a Duplicate; otherwise an event whose
+// event time is at or before the stored last event time is Late. Both are
+// skipped (the state is left unchanged) and reported through Status so the
+// caller can count them or route them to a side output. Offsets are only
+// comparable within one partition: when a series moves to another partition
+// (repartitioning) or the event carries no source offset (Offset < 0), only
+// the event-time rule applies and the new position is recorded once the event
+// is applied.
+//
+// # Redis layout
+//
+// Two keys per series, sharing a Redis Cluster hash tag:
+//
+//	<prefix>:{<series>}:h   string: History float64 values (little endian),
+//	                        then History int64 unix-millisecond times, ring order
+//	<prefix>:{<series>}:m   hash: n, ts, off, part, cfg, e1..eK (EWMA, %.17g),
+//	                        x:<name> (last exogenous values)
+//
+// Each event is applied by one EVALSHA of a script loaded by Store.Load; a
+// batch of events is one pipelined round trip. The script does O(1) work per
+// event plus the copy of the requested tail.
+//
+// # Features
+//
+// Config.Features derives, from a State, rolling mean/std/min/max over each
+// window, lags, EWMAs, calendar features of the last event time and the
+// configured exogenous variables. The same Go code runs for online and
+// offline states, and the raw state itself is bit-for-bit identical on both
+// paths (values cross the wire as binary, EWMAs as 17-significant-digit
+// decimals, and the EWMA recurrence uses the same IEEE operations in the same
+// order), so online and offline features are identical.
+package features

@@ -1,0 +1,174 @@
+package features
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// State is the full state of one series.
+type State struct {
+	Series string
+	// Count is the number of applied events.
+	Count int64
+	// LastTS is the event time of the last applied event (UTC, millisecond
+	// precision); zero if Count == 0.
+	LastTS time.Time
+	// LastOffset and LastPartition locate the last applied event in its
+	// source (-1 offset for events without a source).
+	LastOffset    int64
+	LastPartition int
+	// Values are the last min(Count, History) values, oldest to newest.
+	Values []float64
+	// Times are the event times of Values in unix milliseconds.
+	Times []int64
+	// EWMA holds one average per Config.EWMAAlphas entry:
+	// e₁ = x₁, eₙ = eₙ₋₁ + α·(xₙ − eₙ₋₁).
+	EWMA []float64
+	// Exog maps each exogenous variable ever applied to its last value
+	// (never nil).
+	Exog map[string]float64
+}
+
+// NewState returns the empty state of series.
+func NewState(series string) *State {
+	return &State{Series: series, LastOffset: -1, Exog: map[string]float64{}}
+}
+
+// Step applies ob to st under cfg with the same rules and arithmetic as the
+// Redis script and returns the outcome. ob.Series is not checked against
+// st.Series. cfg must be valid.
+func (cfg Config) Step(st *State, ob *Observation) Status {
+	if ob.Validate() != nil {
+		return Invalid
+	}
+	ts := ob.TS.UnixMilli()
+	if st.Count > 0 {
+		if ob.Source.Offset >= 0 && ob.Source.Partition == st.LastPartition && ob.Source.Offset <= st.LastOffset {
+			return Duplicate
+		}
+		if ts <= st.LastTS.UnixMilli() {
+			return Late
+		}
+	}
+	x := normValue(ob.Value)
+	st.Values = append(st.Values, x)
+	st.Times = append(st.Times, ts)
+	if len(st.Values) > cfg.History {
+		// Slicing forward keeps appends amortised O(1): append reallocates
+		// (copying only History elements) once the capacity is used up.
+		st.Values = st.Values[len(st.Values)-cfg.History:]
+		st.Times = st.Times[len(st.Times)-cfg.History:]
+	}
+	if st.Count == 0 {
+		st.EWMA = st.EWMA[:0]
+		for range cfg.EWMAAlphas {
+			st.EWMA = append(st.EWMA, x)
+		}
+	} else {
+		for i, a := range cfg.EWMAAlphas {
+			e := st.EWMA[i]
+			// Same operation order as the Lua script: e + a*(x-e); the
+			// conversion forbids FMA fusion (Go spec, arithmetic operators).
+			st.EWMA[i] = e + float64(a*(x-e))
+		}
+	}
+	if st.Exog == nil {
+		st.Exog = make(map[string]float64, len(ob.Exog))
+	}
+	for k, v := range ob.Exog {
+		st.Exog[k] = normValue(v)
+	}
+	st.Count++
+	st.LastTS = time.UnixMilli(ts).UTC()
+	st.LastOffset = ob.Source.Offset
+	st.LastPartition = ob.Source.Partition
+	return Applied
+}
+
+// Offline rebuilds the state of every series from obs, processed in slice
+// order with the same duplicate/late/invalid rules as Store.Apply. Series
+// without any applied observation are absent from the result. It returns nil
+// if cfg is invalid.
+func Offline(cfg Config, obs []Observation) map[string]*State {
+	if cfg.Validate() != nil {
+		return nil
+	}
+	out := make(map[string]*State)
+	for i := range obs {
+		ob := &obs[i]
+		if ob.Validate() != nil {
+			continue
+		}
+		st := out[ob.Series]
+		if st == nil {
+			st = NewState(ob.Series)
+		}
+		if cfg.Step(st, ob) == Applied && out[ob.Series] == nil {
+			out[ob.Series] = st
+		}
+	}
+	return out
+}
+
+// Diff returns a description of the differences between s and o, or "" if
+// they are identical (floats compared bit for bit, so NaN equals NaN and
+// -0 differs from +0).
+func (s *State) Diff(o *State) string {
+	if s == nil || o == nil {
+		if s == nil && o == nil {
+			return ""
+		}
+		return fmt.Sprintf("one state is nil (%v vs %v)", s == nil, o == nil)
+	}
+	var d []string
+	add := func(format string, args ...any) { d = append(d, fmt.Sprintf(format, args...)) }
+	if s.Series != o.Series {
+		add("series %q vs %q", s.Series, o.Series)
+	}
+	if s.Count != o.Count {
+		add("count %d vs %d", s.Count, o.Count)
+	}
+	if !s.LastTS.Equal(o.LastTS) {
+		add("last ts %v vs %v", s.LastTS, o.LastTS)
+	}
+	if s.LastOffset != o.LastOffset || s.LastPartition != o.LastPartition {
+		add("last source %d/%d vs %d/%d", s.LastPartition, s.LastOffset, o.LastPartition, o.LastOffset)
+	}
+	diffFloats(add, "values", s.Values, o.Values)
+	diffFloats(add, "ewma", s.EWMA, o.EWMA)
+	if len(s.Times) != len(o.Times) {
+		add("len(times) %d vs %d", len(s.Times), len(o.Times))
+	} else {
+		for i := range s.Times {
+			if s.Times[i] != o.Times[i] {
+				add("times[%d] %d vs %d", i, s.Times[i], o.Times[i])
+				break
+			}
+		}
+	}
+	if len(s.Exog) != len(o.Exog) {
+		add("len(exog) %d vs %d", len(s.Exog), len(o.Exog))
+	}
+	for k, v := range s.Exog {
+		w, ok := o.Exog[k]
+		if !ok || math.Float64bits(v) != math.Float64bits(w) {
+			add("exog[%q] %v vs %v (present %v)", k, v, w, ok)
+		}
+	}
+	return strings.Join(d, "; ")
+}
+
+func diffFloats(add func(string, ...any), what string, a, b []float64) {
+	if len(a) != len(b) {
+		add("len(%s) %d vs %d", what, len(a), len(b))
+		return
+	}
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			add("%s[%d] %v vs %v", what, i, a[i], b[i])
+			return
+		}
+	}
+}
