@@ -1,0 +1,372 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is the complete configuration of the streaming pipeline (the `run`
+// command). Every field has a flag and a STREAMCAST_<FLAG> environment
+// variable (see Flags); DefaultConfig documents the defaults. Secrets are
+// never taken from command-line flags (they would show in `ps`): they come
+// from STREAMCAST_KAFKA_PASSWORD / STREAMCAST_REDIS_PASSWORD or from the
+// files named by --kafka-password-file / --redis-password-file, and String()
+// redacts them.
+type Config struct {
+	// Brokers are the Kafka bootstrap addresses. Default: localhost:9092.
+	Brokers []string
+	// InputTopic carries observations (JSON). Default: "observations".
+	InputTopic string
+	// OutputTopic receives forecasts (JSON, key = series). Default: "forecasts".
+	OutputTopic string
+	// DLQTopic receives rejected messages. Default: "<input-topic>.dlq".
+	DLQTopic string
+	// Group is the Kafka consumer group. Default: "streamcast".
+	Group string
+	// Kafka holds TLS and SASL settings for the brokers.
+	Kafka KafkaSecurity
+
+	// Redis is the Redis address list: one address for a single node,
+	// several for a Cluster, or the Sentinel addresses with RedisMaster set
+	// (go-redis UniversalClient rules). Default: 127.0.0.1:6379.
+	Redis []string
+	// RedisMaster is the Sentinel master name; empty = no Sentinel.
+	RedisMaster string
+	// RedisDB is the database number (single node / Sentinel only). Default: 0.
+	RedisDB int
+	// RedisAuth holds Redis AUTH (password or ACL user) and TLS.
+	RedisAuth RedisSecurity
+	// KeyPrefix prefixes every Redis key the pipeline writes. Default: "sc".
+	KeyPrefix string
+
+	// Model is the forecaster registry name. Default: "snaive".
+	Model string
+	// Season is the seasonal period for seasonal models. Default: 24.
+	Season int
+	// Horizon is the number of steps forecast per event. Default: 24.
+	Horizon int
+	// Freq is the step between horizon timestamps used when a series has
+	// fewer than two observations (otherwise the interval between its last
+	// two timestamps is used). Default: 1h.
+	Freq time.Duration
+	// History is the number of values kept per series in Redis. Default: 1024.
+	History int
+
+	// HTTP is the listen address of /metrics, /healthz, /readyz and
+	// /v1/forecast/{series}; empty disables the server. Default: ":9464".
+	HTTP string
+	// MaxBatch is the most messages handled per partition batch. Default: 500.
+	MaxBatch int
+	// MaxWait bounds how long a partial batch waits for more messages. Default: 5ms.
+	MaxWait time.Duration
+	// SessionTimeout of the consumer group (brokers require >= 6s by
+	// default). Default: 10s.
+	SessionTimeout time.Duration
+	// HeartbeatInterval of the consumer group. Default: 1s.
+	HeartbeatInterval time.Duration
+	// RebalanceTimeout of the consumer group. Default: 10s.
+	RebalanceTimeout time.Duration
+	// ShutdownTimeout bounds the graceful drain after SIGTERM; keep it below
+	// the orchestrator's grace period. Default: 25s.
+	ShutdownTimeout time.Duration
+	// RetryMin and RetryMax bound the exponential backoff of transient
+	// failures (Redis or Kafka unavailable). Defaults: 50ms, 5s.
+	RetryMin, RetryMax time.Duration
+	// StartupTimeout bounds the start-up checks (broker metadata, Redis
+	// PING, script load). Default: 15s.
+	StartupTimeout time.Duration
+	// LogLevel is debug, info, warn or error. Default: info.
+	LogLevel string
+	// LogFormat is text or json. Default: json.
+	LogFormat string
+}
+
+// KafkaSecurity configures TLS and SASL towards the Kafka brokers.
+type KafkaSecurity struct {
+	TLS TLSConfig
+	// SASLMechanism is "" (none), "PLAIN", "SCRAM-SHA-256" or "SCRAM-SHA-512".
+	SASLMechanism string
+	// User is the SASL user name.
+	User string
+	// Password is the SASL password (env STREAMCAST_KAFKA_PASSWORD or
+	// PasswordFile); never logged.
+	Password string
+	// PasswordFile, when set, is read at start-up into Password.
+	PasswordFile string
+}
+
+// RedisSecurity configures Redis AUTH and TLS.
+type RedisSecurity struct {
+	TLS TLSConfig
+	// User is the ACL user (Redis 6+); empty = the default user.
+	User string
+	// Password is the AUTH password (env STREAMCAST_REDIS_PASSWORD or
+	// PasswordFile); never logged.
+	Password string
+	// PasswordFile, when set, is read at start-up into Password.
+	PasswordFile string
+}
+
+// TLSConfig is a client TLS configuration.
+type TLSConfig struct {
+	// Enabled turns TLS on. Setting any other field implies it.
+	Enabled bool
+	// CAFile is a PEM bundle of trusted CAs; empty = system roots.
+	CAFile string
+	// CertFile and KeyFile are an optional client certificate (mutual TLS).
+	CertFile, KeyFile string
+	// ServerName overrides the name checked in the server certificate.
+	ServerName string
+	// InsecureSkipVerify disables certificate verification (testing only).
+	InsecureSkipVerify bool
+}
+
+// On reports whether TLS is requested.
+func (t TLSConfig) On() bool {
+	return t.Enabled || t.CAFile != "" || t.CertFile != "" || t.KeyFile != "" || t.ServerName != "" || t.InsecureSkipVerify
+}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{
+		Brokers:           []string{"localhost:9092"},
+		InputTopic:        "observations",
+		OutputTopic:       "forecasts",
+		Group:             "streamcast",
+		Redis:             []string{"127.0.0.1:6379"},
+		KeyPrefix:         "sc",
+		Model:             "snaive",
+		Season:            24,
+		Horizon:           24,
+		Freq:              time.Hour,
+		History:           1024,
+		HTTP:              ":9464",
+		MaxBatch:          500,
+		MaxWait:           5 * time.Millisecond,
+		SessionTimeout:    10 * time.Second,
+		HeartbeatInterval: time.Second,
+		RebalanceTimeout:  10 * time.Second,
+		ShutdownTimeout:   25 * time.Second,
+		RetryMin:          50 * time.Millisecond,
+		RetryMax:          5 * time.Second,
+		StartupTimeout:    15 * time.Second,
+		LogLevel:          "info",
+		LogFormat:         "json",
+	}
+}
+
+// dlqTopic returns the effective dead-letter topic.
+func (c *Config) dlqTopic() string {
+	if c.DLQTopic != "" {
+		return c.DLQTopic
+	}
+	return c.InputTopic + ".dlq"
+}
+
+// LoadSecrets reads the password files named in the configuration, if any.
+// A file's content wins over an environment password; trailing newlines are
+// stripped.
+func (c *Config) LoadSecrets() error {
+	for _, s := range []struct {
+		what string
+		file string
+		dst  *string
+	}{
+		{"kafka password", c.Kafka.PasswordFile, &c.Kafka.Password},
+		{"redis password", c.RedisAuth.PasswordFile, &c.RedisAuth.Password},
+	} {
+		if s.file == "" {
+			continue
+		}
+		b, err := os.ReadFile(s.file)
+		if err != nil {
+			return fmt.Errorf("reading %s file: %w", s.what, err)
+		}
+		*s.dst = strings.TrimRight(string(b), "\r\n")
+	}
+	return nil
+}
+
+// ErrConfig marks configuration errors.
+var ErrConfig = errors.New("invalid configuration")
+
+// Validate reports every configuration problem at once, each as one line.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if len(c.Brokers) == 0 {
+		bad("--brokers: at least one broker address is required")
+	}
+	for _, b := range c.Brokers {
+		if _, _, err := net.SplitHostPort(b); err != nil {
+			bad("--brokers: %q is not host:port", b)
+		}
+	}
+	for _, t := range []struct{ flag, v string }{{"--input-topic", c.InputTopic}, {"--output-topic", c.OutputTopic}, {"--dlq-topic", c.dlqTopic()}} {
+		if err := validTopic(t.v); err != nil {
+			bad("%s: %v", t.flag, err)
+		}
+	}
+	if c.InputTopic == c.OutputTopic || c.InputTopic == c.dlqTopic() {
+		bad("--input-topic %q must differ from the output and DLQ topics", c.InputTopic)
+	}
+	if strings.TrimSpace(c.Group) == "" {
+		bad("--group: a consumer group id is required")
+	}
+	switch strings.ToUpper(c.Kafka.SASLMechanism) {
+	case "", "NONE":
+		if c.Kafka.User != "" {
+			bad("--kafka-user is set but --kafka-sasl-mechanism is empty (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)")
+		}
+	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+		if c.Kafka.User == "" {
+			bad("--kafka-sasl-mechanism %s needs --kafka-user", c.Kafka.SASLMechanism)
+		}
+		if c.Kafka.Password == "" {
+			bad("--kafka-sasl-mechanism %s needs a password (STREAMCAST_KAFKA_PASSWORD or --kafka-password-file)", c.Kafka.SASLMechanism)
+		}
+	default:
+		bad("--kafka-sasl-mechanism: %q is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512", c.Kafka.SASLMechanism)
+	}
+	validTLS("--kafka-tls", c.Kafka.TLS, bad)
+	validTLS("--redis-tls", c.RedisAuth.TLS, bad)
+	if len(c.Redis) == 0 {
+		bad("--redis: at least one address is required")
+	}
+	for _, a := range c.Redis {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			bad("--redis: %q is not host:port", a)
+		}
+	}
+	if c.RedisDB < 0 {
+		bad("--redis-db: %d must be >= 0", c.RedisDB)
+	}
+	if c.RedisDB != 0 && len(c.Redis) > 1 && c.RedisMaster == "" {
+		bad("--redis-db: Redis Cluster has only database 0")
+	}
+	if c.RedisAuth.User != "" && c.RedisAuth.Password == "" {
+		bad("--redis-user needs a password (STREAMCAST_REDIS_PASSWORD or --redis-password-file)")
+	}
+	if c.KeyPrefix == "" || strings.ContainsAny(c.KeyPrefix, " {}") {
+		bad("--key-prefix: %q must be non-empty without spaces or braces", c.KeyPrefix)
+	}
+	if strings.TrimSpace(c.Model) == "" {
+		bad("--model: a model name is required")
+	}
+	if c.Season < 1 {
+		bad("--season: %d must be >= 1", c.Season)
+	}
+	if c.Horizon < 1 || c.Horizon > 10000 {
+		bad("--horizon: %d must be in [1, 10000]", c.Horizon)
+	}
+	if c.Freq <= 0 {
+		bad("--freq: %v must be > 0", c.Freq)
+	}
+	if c.History < 2 {
+		bad("--history: %d must be >= 2", c.History)
+	}
+	if c.HTTP != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
+			bad("--http: %q is not host:port (use :9464 for all interfaces)", c.HTTP)
+		}
+	}
+	if c.MaxBatch < 1 {
+		bad("--max-batch: %d must be >= 1", c.MaxBatch)
+	}
+	if c.MaxWait <= 0 {
+		bad("--max-wait: %v must be > 0", c.MaxWait)
+	}
+	if c.SessionTimeout <= 0 || c.HeartbeatInterval <= 0 || c.RebalanceTimeout <= 0 {
+		bad("--session-timeout, --heartbeat-interval and --rebalance-timeout must be > 0")
+	} else if c.HeartbeatInterval >= c.SessionTimeout {
+		bad("--heartbeat-interval %v must be shorter than --session-timeout %v", c.HeartbeatInterval, c.SessionTimeout)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("--shutdown-timeout: %v must be > 0", c.ShutdownTimeout)
+	}
+	if c.StartupTimeout <= 0 {
+		bad("--startup-timeout: %v must be > 0", c.StartupTimeout)
+	}
+	if c.RetryMin <= 0 || c.RetryMax < c.RetryMin {
+		bad("--retry-min %v must be > 0 and <= --retry-max %v", c.RetryMin, c.RetryMax)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("--log-level: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	switch strings.ToLower(c.LogFormat) {
+	case "text", "json":
+	default:
+		bad("--log-format: %q is not text or json", c.LogFormat)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w:\n  %w", ErrConfig, joinLines(errs))
+}
+
+func validTLS(flag string, t TLSConfig, bad func(string, ...any)) {
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		bad("%s-cert and %s-key must be given together", flag, flag)
+	}
+	for _, f := range []string{t.CAFile, t.CertFile, t.KeyFile} {
+		if f == "" {
+			continue
+		}
+		if _, err := os.Stat(f); err != nil {
+			bad("%s: %v", flag, err)
+		}
+	}
+}
+
+// validTopic applies Kafka's topic name rules.
+func validTopic(t string) error {
+	if t == "" {
+		return errors.New("topic name is empty")
+	}
+	if len(t) > 249 {
+		return fmt.Errorf("topic name %q longer than 249 characters", t)
+	}
+	if t == "." || t == ".." {
+		return fmt.Errorf("topic name %q is not allowed", t)
+	}
+	for _, r := range t {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return fmt.Errorf("topic name %q has invalid character %q (allowed: letters, digits, . _ -)", t, r)
+		}
+	}
+	return nil
+}
+
+type lineErrs []error
+
+func (l lineErrs) Error() string {
+	s := make([]string, len(l))
+	for i, e := range l {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n  ")
+}
+
+func (l lineErrs) Unwrap() []error { return l }
+
+func joinLines(errs []error) error { return lineErrs(errs) }
+
+// String renders the configuration for logs with secrets redacted.
+func (c Config) String() string {
+	redact := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "REDACTED"
+	}
+	c.Kafka.Password = redact(c.Kafka.Password)
+	c.RedisAuth.Password = redact(c.RedisAuth.Password)
+	type plain Config // drop the String method to avoid recursion
+	return fmt.Sprintf("%+v", plain(c))
+}
