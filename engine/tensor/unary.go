@@ -1,0 +1,297 @@
+package tensor
+
+import "math"
+
+// unaryResult returns the output of an elementwise op and the input data
+// re-sliced to the output length (bounds-check elimination).
+func unaryResult(tp *Tape, x *Tensor) (*Tensor, []float32) {
+	out := tp.Result(x.Shape, x)
+	return out, x.Data[:len(out.Data)]
+}
+
+// ReLU returns max(x, 0) elementwise.
+//
+// Backward: ∂L/∂x += ∂L/∂out · 1[x > 0].
+func ReLU(tp *Tape, x *Tensor) *Tensor {
+	out, xd := unaryResult(tp, x)
+	for i, v := range xd {
+		if v > 0 {
+			out.Data[i] = v
+		}
+	}
+	if out.requiresGrad {
+		tp.record(func() {
+			g, xg := out.Grad, x.Grad[:len(out.Grad)]
+			for i, v := range x.Data[:len(g)] {
+				if v > 0 {
+					xg[i] += g[i]
+				}
+			}
+		})
+	}
+	return out
+}
+
+// Exp returns eˣ elementwise.
+//
+// Backward: ∂L/∂x += ∂L/∂out · eˣ.
+func Exp(tp *Tape, x *Tensor) *Tensor {
+	out, xd := unaryResult(tp, x)
+	for i, v := range xd {
+		out.Data[i] = exp32(v)
+	}
+	if out.requiresGrad {
+		tp.record(func() { accumRow(kMul, x.Grad, 1, out.Grad, out.Data, 1, nil) })
+	}
+	return out
+}
+
+// Log returns the natural logarithm ln x elementwise (NaN for x < 0, −Inf at 0).
+//
+// Backward: ∂L/∂x += ∂L/∂out / x.
+func Log(tp *Tape, x *Tensor) *Tensor {
+	out, xd := unaryResult(tp, x)
+	for i, v := range xd {
+		out.Data[i] = float32(math.Log(float64(v)))
+	}
+	if out.requiresGrad {
+		tp.record(func() { accumRow(kDiv, x.Grad, 1, out.Grad, x.Data, 1, nil) })
+	}
+	return out
+}
+
+// Sqrt returns √x elementwise.
+//
+// Backward: ∂L/∂x += ∂L/∂out / (2√x).
+func Sqrt(tp *Tape, x *Tensor) *Tensor {
+	out, xd := unaryResult(tp, x)
+	for i, v := range xd {
+		out.Data[i] = float32(math.Sqrt(float64(v)))
+	}
+	if out.requiresGrad {
+		tp.record(func() {
+			g, y, xg := out.Grad, out.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
+			for i, v := range g {
+				xg[i] += v / (2 * y[i])
+			}
+		})
+	}
+	return out
+}
+
+// Abs returns |x| elementwise.
+//
+// Backward: ∂L/∂x += ∂L/∂out · sign(x), with sign(0) = 0 as in PyTorch.
+func Abs(tp *Tape, x *Tensor) *Tensor {
+	out, xd := unaryResult(tp, x)
+	for i, v := range xd {
+		out.Data[i] = float32(math.Abs(float64(v)))
+	}
+	if out.requiresGrad {
+		tp.record(func() {
+			g, xv, xg := out.Grad, x.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
+			for i, v := range g {
+				switch {
+				case xv[i] > 0:
+					xg[i] += v
+				case xv[i] < 0:
+					xg[i] -= v
+				}
+			}
+		})
+	}
+	return out
+}
+
+// Pow returns xᵖ elementwise for a scalar exponent p (NaN for negative x
+// and non-integer p, as in PyTorch).
+//
+// Backward: ∂L/∂x += ∂L/∂out · p·xᵖ⁻¹ (zero when p = 0).
+func Pow(tp *Tape, x *Tensor, p float32) *Tensor {
+	out, xd := unaryResult(tp, x)
+	switch p {
+	case 1:
+		copy(out.Data, xd)
+	case 2:
+		for i, v := range xd {
+			out.Data[i] = v * v
+		}
+	default:
+		pp := float64(p)
+		for i, v := range xd {
+			out.Data[i] = float32(math.Pow(float64(v), pp))
+		}
+	}
+	if out.requiresGrad {
+		tp.record(func() {
+			g, xv, xg := out.Grad, x.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
+			switch p {
+			case 0:
+			case 1:
+				accumRow(kOne, xg, 1, g, nil, 0, nil)
+			case 2:
+				for i, v := range g {
+					xg[i] += 2 * xv[i] * v
+				}
+			default:
+				pm := float64(p) - 1
+				for i, v := range g {
+					xg[i] += v * p * float32(math.Pow(float64(xv[i]), pm))
+				}
+			}
+		})
+	}
+	return out
+}
+
+// Tanh returns tanh x elementwise.
+//
+// Backward: ∂L/∂x += ∂L/∂out · (1 − tanh²x).
+func Tanh(tp *Tape, x *Tensor) *Tensor {
+	out, xd := unaryResult(tp, x)
+	for i, v := range xd {
+		out.Data[i] = tanh32(v)
+	}
+	if out.requiresGrad {
+		tp.record(func() {
+			g, y, xg := out.Grad, out.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
+			for i, v := range g {
+				xg[i] += v * (1 - y[i]*y[i])
+			}
+		})
+	}
+	return out
+}
+
+// Sigmoid returns σ(x) = 1/(1+e⁻ˣ) elementwise.
+//
+// Backward: ∂L/∂x += ∂L/∂out · σ(x)(1 − σ(x)).
+func Sigmoid(tp *Tape, x *Tensor) *Tensor {
+	out, xd := unaryResult(tp, x)
+	for i, v := range xd {
+		out.Data[i] = sigmoid32(v)
+	}
+	if out.requiresGrad {
+		tp.record(func() {
+			g, y, xg := out.Grad, out.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
+			for i, v := range g {
+				xg[i] += v * y[i] * (1 - y[i])
+			}
+		})
+	}
+	return out
+}
+
+// ELU returns x for x > 0 and α(eˣ − 1) otherwise (torch.nn.ELU, default α = 1).
+//
+// Backward: ∂L/∂x += ∂L/∂out for x > 0, ∂L/∂out · αeˣ = ∂L/∂out · (out + α) otherwise.
+func ELU(tp *Tape, x *Tensor, alpha float32) *Tensor {
+	out, xd := unaryResult(tp, x)
+	for i, v := range xd {
+		if v > 0 {
+			out.Data[i] = v
+		} else {
+			out.Data[i] = alpha * (exp32(v) - 1)
+		}
+	}
+	if out.requiresGrad {
+		tp.record(func() {
+			g, y, xv, xg := out.Grad, out.Data[:len(out.Grad)], x.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
+			for i, v := range g {
+				if xv[i] > 0 {
+					xg[i] += v
+				} else {
+					xg[i] += v * (y[i] + alpha)
+				}
+			}
+		})
+	}
+	return out
+}
+
+// Softplus returns (1/β)·ln(1 + e^{βx}), reverting to x where βx > threshold
+// (torch.nn.Softplus; PyTorch's defaults are β = 1, threshold = 20).
+//
+// Backward: ∂L/∂x += ∂L/∂out · σ(βx), or ∂L/∂out where βx > threshold.
+func Softplus(tp *Tape, x *Tensor, beta, threshold float32) *Tensor {
+	out, xd := unaryResult(tp, x)
+	b := float64(beta)
+	for i, v := range xd {
+		bx := beta * v
+		if bx > threshold {
+			out.Data[i] = v
+		} else {
+			out.Data[i] = float32(math.Log1p(math.Exp(float64(bx))) / b)
+		}
+	}
+	if out.requiresGrad {
+		tp.record(func() {
+			g, xv, xg := out.Grad, x.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
+			for i, v := range g {
+				bx := beta * xv[i]
+				if bx > threshold {
+					xg[i] += v
+				} else {
+					xg[i] += v * sigmoid32(bx)
+				}
+			}
+		})
+	}
+	return out
+}
+
+const (
+	invSqrt2    = 0.70710678118654752440
+	invSqrt2Pi  = 0.39894228040143267794
+	sqrt2OverPi = 0.79788456080286535588
+	geluCoef    = 0.044715
+)
+
+// GELU returns the exact Gaussian error linear unit x·Φ(x) =
+// ½x(1 + erf(x/√2)), PyTorch's default (approximate='none').
+//
+// Backward: ∂L/∂x += ∂L/∂out · (Φ(x) + x·φ(x)), φ the standard normal density.
+func GELU(tp *Tape, x *Tensor) *Tensor {
+	out, xd := unaryResult(tp, x)
+	for i, v := range xd {
+		xv := float64(v)
+		out.Data[i] = float32(0.5 * xv * (1 + math.Erf(xv*invSqrt2)))
+	}
+	if out.requiresGrad {
+		tp.record(func() {
+			g, xv, xg := out.Grad, x.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
+			for i, v := range g {
+				z := float64(xv[i])
+				cdf := 0.5 * (1 + math.Erf(z*invSqrt2))
+				pdf := invSqrt2Pi * math.Exp(-0.5*z*z)
+				xg[i] += v * float32(cdf+z*pdf)
+			}
+		})
+	}
+	return out
+}
+
+// GELUTanh returns the tanh approximation of GELU,
+// ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch approximate='tanh').
+//
+// Backward: ∂L/∂x += ∂L/∂out · (½(1+t) + ½x(1−t²)√(2/π)(1 + 3·0.044715x²)),
+// t the tanh term.
+func GELUTanh(tp *Tape, x *Tensor) *Tensor {
+	out, xd := unaryResult(tp, x)
+	for i, v := range xd {
+		t := tanh32(sqrt2OverPi * (v + geluCoef*v*v*v))
+		out.Data[i] = 0.5 * v * (1 + t)
+	}
+	if out.requiresGrad {
+		tp.record(func() {
+			g, xv, xg := out.Grad, x.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
+			for i, gv := range g {
+				v := xv[i]
+				t := tanh32(sqrt2OverPi * (v + geluCoef*v*v*v))
+				d := 0.5*(1+t) + 0.5*v*(1-t*t)*sqrt2OverPi*(1+3*geluCoef*v*v)
+				xg[i] += gv * d
+			}
+		})
+	}
+	return out
+}
