@@ -6,8 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -105,6 +108,14 @@ func (k *KafkaClients) NewTransport() *kafka.Transport {
 // so wrong addresses, TLS or SASL credentials, and missing topics fail at
 // start-up with a clear error instead of a silent retry loop.
 func (k *KafkaClients) Check(ctx context.Context, topics ...string) error {
+	// Dial one broker first: the Dialer performs the TLS and SASL handshakes
+	// itself, so an authentication failure surfaces here and not as an
+	// opaque EOF of a later request.
+	conn, err := k.Dialer().DialContext(ctx, "tcp", k.Brokers[0])
+	if err != nil {
+		return fmt.Errorf("kafka broker %s: %w", k.Brokers[0], k.explainDialErr(err))
+	}
+	conn.Close()
 	tr := k.NewTransport()
 	defer tr.CloseIdleConnections()
 	cl := &kafka.Client{Addr: kafka.TCP(k.Brokers...), Transport: tr, Timeout: 10 * time.Second}
@@ -124,6 +135,20 @@ func (k *KafkaClients) Check(ctx context.Context, topics ...string) error {
 		return fmt.Errorf("kafka topics not usable: %s", strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+// explainDialErr classifies a failed dial: a TCP connect failure is
+// reported as is; with SASL on, a connection the broker closed (or refused
+// with a SASL error code) during the handshake means bad credentials.
+func (k *KafkaClients) explainDialErr(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return err
+	}
+	if k.SASL != nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)) {
+		return fmt.Errorf("authentication failed: the broker closed the connection during SASL %s (check --kafka-sasl-mechanism, --kafka-user and the password): %w", k.SASL.Name(), err)
+	}
+	return explainKafkaErr(err)
 }
 
 // explainKafkaErr adds a hint to authentication failures.
