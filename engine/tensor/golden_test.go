@@ -111,7 +111,7 @@ func runGolden(t *testing.T, group string, builders map[string]goldenBuilder) {
 			if !equalInts(out.Shape, c.Out.Shape) {
 				t.Fatalf("shape %v, want %v", out.Shape, c.Out.Shape)
 			}
-			compareGolden(t, "output", out.Data, c.Out.Data)
+			compareGolden(t, "output", out.Data, c.Out.Data, 0)
 			if c.Grads == nil {
 				return
 			}
@@ -119,9 +119,13 @@ func runGolden(t *testing.T, group string, builders map[string]goldenBuilder) {
 				t.Fatalf("output does not require grad")
 			}
 			tp.BackwardWith(out, c.Gout)
+			gscale := 0.0
+			for _, v := range c.Gout {
+				gscale = max(gscale, math.Abs(float64(v)))
+			}
 			for i, g := range c.Grads {
 				if g != nil {
-					compareGolden(t, "grad "+string(rune('0'+i)), in[i].Grad, g)
+					compareGolden(t, "grad "+string(rune('0'+i)), in[i].Grad, g, gscale)
 				}
 			}
 		})
@@ -129,14 +133,14 @@ func runGolden(t *testing.T, group string, builders map[string]goldenBuilder) {
 }
 
 // compareGolden checks got against a float64 reference to 1e-5 relative,
-// with an absolute floor of 1e-6 times the reference's largest magnitude
-// (float32 rounding of results that cancel to near zero).
-func compareGolden(t *testing.T, what string, got []float32, want []float64) {
+// with an absolute floor of 1e-6 times the larger of the reference's largest
+// magnitude and scale (float32 rounding of results that cancel to near zero;
+// for gradients scale is the upstream gradient's magnitude).
+func compareGolden(t *testing.T, what string, got []float32, want []float64, scale float64) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
 	}
-	scale := 0.0
 	for _, w := range want {
 		if !math.IsInf(w, 0) && !math.IsNaN(w) {
 			scale = max(scale, math.Abs(w))
@@ -191,5 +195,24 @@ func TestGoldenUnary(t *testing.T) {
 		"softplus": func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
 			return Softplus(tp, in[0], c.float(t, "beta"), c.float(t, "threshold"))
 		},
+	})
+}
+
+func TestGoldenReduce(t *testing.T) {
+	axisOp := func(f func(*Tape, *Tensor, int, bool) *Tensor) goldenBuilder {
+		return func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
+			return f(tp, in[0], c.int(t, "axis"), c.bool(t, "keepdim"))
+		}
+	}
+	soft := func(f func(*Tape, *Tensor, int) *Tensor) goldenBuilder {
+		return func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
+			return f(tp, in[0], c.int(t, "axis"))
+		}
+	}
+	runGolden(t, "reduce", map[string]goldenBuilder{
+		"sum": axisOp(Sum), "mean": axisOp(Mean), "max": axisOp(Max),
+		"sumall":  func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor { return SumAll(tp, in[0]) },
+		"meanall": func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor { return MeanAll(tp, in[0]) },
+		"softmax": soft(Softmax), "logsoftmax": soft(LogSoftmax),
 	})
 }

@@ -100,3 +100,45 @@ func TestGradUnary(t *testing.T) {
 		{name: "SoftplusBeta", f: func(tp *Tape, in []*Tensor) *Tensor { return Softplus(tp, in[0], 2, 3) }, inputs: []*Tensor{scaled(param(14, 3, 4), 3)}},
 	})
 }
+
+func TestGradReduce(t *testing.T) {
+	var cases []gradCase
+	for axis := -1; axis < 3; axis++ {
+		for _, keep := range []bool{false, true} {
+			a, k := axis, keep
+			sfx := string(rune('0'+axis+1)) + map[bool]string{false: "", true: "k"}[keep]
+			cases = append(cases,
+				gradCase{name: "Sum" + sfx, f: func(tp *Tape, in []*Tensor) *Tensor { return Sum(tp, in[0], a, k) },
+					inputs: []*Tensor{param(20, 3, 4, 5)}},
+				gradCase{name: "Mean" + sfx, f: func(tp *Tape, in []*Tensor) *Tensor { return Mean(tp, in[0], a, k) },
+					inputs: []*Tensor{param(21, 3, 4, 5)}},
+				gradCase{name: "Max" + sfx, f: func(tp *Tape, in []*Tensor) *Tensor { return Max(tp, in[0], a, k) },
+					inputs: []*Tensor{spread(param(22, 3, 4, 5))}},
+			)
+		}
+	}
+	for axis := 0; axis < 3; axis++ {
+		a := axis
+		cases = append(cases,
+			gradCase{name: "Softmax" + string(rune('0'+axis)), f: func(tp *Tape, in []*Tensor) *Tensor { return Softmax(tp, in[0], a) },
+				inputs: []*Tensor{param(23, 3, 4, 5)}},
+			gradCase{name: "LogSoftmax" + string(rune('0'+axis)), f: func(tp *Tape, in []*Tensor) *Tensor { return LogSoftmax(tp, in[0], a) },
+				inputs: []*Tensor{param(24, 3, 4, 5)}},
+		)
+	}
+	cases = append(cases,
+		gradCase{name: "SumAll", f: un1(SumAll), inputs: []*Tensor{param(25, 3, 4)}},
+		gradCase{name: "MeanAll", f: un1(MeanAll), inputs: []*Tensor{param(26, 3, 4)}},
+	)
+	runGradCases(t, cases)
+}
+
+// spread replaces x's values by a shuffled arithmetic progression with gaps
+// of 0.1, so no two values are within GradCheck's step of each other.
+func spread(x *Tensor) *Tensor {
+	n := len(x.Data)
+	for i := range x.Data {
+		x.Data[i] = float32((i*7919)%n)*0.1 - float32(n)*0.05
+	}
+	return x
+}

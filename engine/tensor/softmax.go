@@ -1,0 +1,163 @@
+package tensor
+
+import "math"
+
+// Softmax returns exp(x)/Σ exp(x) over axis, computed stably by subtracting
+// the maximum along the axis first.
+//
+// Backward: ∂L/∂x = y ⊙ (∂L/∂y − Σ_axis ∂L/∂y ⊙ y).
+func Softmax(tp *Tape, x *Tensor, axis int) *Tensor {
+	return softmax(tp, "Softmax", x, axis, false)
+}
+
+// LogSoftmax returns x − log Σ exp(x) over axis, computed stably
+// (x − max − log Σ exp(x − max)).
+//
+// Backward: ∂L/∂x = ∂L/∂y − exp(y) ⊙ Σ_axis ∂L/∂y.
+func LogSoftmax(tp *Tape, x *Tensor, axis int) *Tensor {
+	return softmax(tp, "LogSoftmax", x, axis, true)
+}
+
+func softmax(tp *Tape, name string, x *Tensor, axis int, logOut bool) *Tensor {
+	axis = normAxis(name, axis, len(x.Shape))
+	outer, n, inner := AxisSplit(x.Shape, axis)
+	out := tp.Result(x.Shape, x)
+	if len(out.Data) == 0 {
+		return out
+	}
+	var tmp []float32
+	if inner > 1 {
+		tmp = tp.Scratch(2 * inner)
+	}
+	for o := 0; o < outer; o++ {
+		xb := x.Data[o*n*inner : (o+1)*n*inner]
+		yb := out.Data[o*n*inner : (o+1)*n*inner]
+		if inner == 1 {
+			softmaxRow(yb, xb, logOut)
+			continue
+		}
+		m, s := tmp[:inner], tmp[inner:]
+		copy(m, xb[:inner])
+		for k := 1; k < n; k++ {
+			for i, v := range xb[k*inner : (k+1)*inner] {
+				if v > m[i] {
+					m[i] = v
+				}
+			}
+		}
+		clear(s)
+		for k := 0; k < n; k++ {
+			xr, yr := xb[k*inner:(k+1)*inner], yb[k*inner:(k+1)*inner]
+			for i, v := range xr {
+				e := exp32(v - m[i])
+				s[i] += e
+				if logOut {
+					yr[i] = v - m[i]
+				} else {
+					yr[i] = e
+				}
+			}
+		}
+		for i := range s {
+			if logOut {
+				s[i] = float32(math.Log(float64(s[i])))
+			} else {
+				s[i] = 1 / s[i]
+			}
+		}
+		for k := 0; k < n; k++ {
+			yr := yb[k*inner : (k+1)*inner]
+			for i := range yr {
+				if logOut {
+					yr[i] -= s[i]
+				} else {
+					yr[i] *= s[i]
+				}
+			}
+		}
+	}
+	if out.requiresGrad {
+		var dots []float32
+		if inner > 1 {
+			dots = tp.Scratch(inner)
+		}
+		tp.record(func() { softmaxBackward(x, out, outer, n, inner, logOut, dots) })
+	}
+	return out
+}
+
+// softmaxRow computes a contiguous softmax or log-softmax row.
+func softmaxRow(y, x []float32, logOut bool) {
+	x = x[:len(y)]
+	m := x[0]
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	var s float32
+	if logOut {
+		for _, v := range x {
+			s += exp32(v - m)
+		}
+		ls := m + float32(math.Log(float64(s)))
+		for i, v := range x {
+			y[i] = v - ls
+		}
+		return
+	}
+	for i, v := range x {
+		e := exp32(v - m)
+		y[i] = e
+		s += e
+	}
+	inv := 1 / s
+	for i := range y {
+		y[i] *= inv
+	}
+}
+
+func softmaxBackward(x, out *Tensor, outer, n, inner int, logOut bool, dots []float32) {
+	for o := 0; o < outer; o++ {
+		lo, hi := o*n*inner, (o+1)*n*inner
+		g, y, gx := out.Grad[lo:hi], out.Data[lo:hi], x.Grad[lo:hi]
+		if inner == 1 {
+			var d float32
+			if logOut {
+				d = sum32(g)
+				for i, v := range g {
+					gx[i] += v - exp32(y[i])*d
+				}
+				continue
+			}
+			for i, v := range g {
+				d += v * y[i]
+			}
+			for i, v := range g {
+				gx[i] += y[i] * (v - d)
+			}
+			continue
+		}
+		clear(dots)
+		for k := 0; k < n; k++ {
+			gr, yr := g[k*inner:(k+1)*inner], y[k*inner:(k+1)*inner]
+			for i, v := range gr {
+				if logOut {
+					dots[i] += v
+				} else {
+					dots[i] += v * yr[i]
+				}
+			}
+		}
+		for k := 0; k < n; k++ {
+			gr, yr, xr := g[k*inner:(k+1)*inner], y[k*inner:(k+1)*inner], gx[k*inner:(k+1)*inner]
+			for i, v := range gr {
+				if logOut {
+					xr[i] += v - exp32(yr[i])*dots[i]
+				} else {
+					xr[i] += yr[i] * (v - dots[i])
+				}
+			}
+		}
+	}
+}
