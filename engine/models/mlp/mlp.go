@@ -1,0 +1,173 @@
+// Package mlp implements NeuralForecast's MLP forecaster: the input window
+// goes through num_layers fully connected layers of hidden_size units with
+// ReLU, and a final linear layer emits the h forecasts:
+//
+//	z₁ = ReLU(W₁x + b₁), zₖ = ReLU(Wₖzₖ₋₁ + bₖ), ŷ = W_out z_K + b_out.
+//
+// Defaults follow NeuralForecast (num_layers = 2, hidden_size = 1024); the
+// weights start from PyTorch's nn.Linear initialisation, U(−1/√fan_in,
+// 1/√fan_in) for weights and biases, drawn from a seeded PCG stream. The
+// package registers kind "mlp" with engine/model. Exogenous inputs are not
+// supported yet (univariate windows only).
+package mlp
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/streamcast/streamcast/engine/model"
+	"github.com/streamcast/streamcast/engine/tensor"
+)
+
+// Kind is the registry name of the model.
+const Kind = "mlp"
+
+// Hyper are the MLP's hyper-parameters.
+type Hyper struct {
+	model.Common
+	// NumLayers is the number of hidden layers (default 2).
+	NumLayers int `json:"num_layers"`
+	// HiddenSize is the width of every hidden layer (default 1024).
+	HiddenSize int `json:"hidden_size"`
+	// Seed drives the weight initialisation (NeuralForecast's random_seed,
+	// default 1).
+	Seed uint64 `json:"random_seed"`
+}
+
+// DefaultHyper returns NeuralForecast's defaults for the given window and
+// horizon.
+func DefaultHyper(inputSize, h int) Hyper {
+	return Hyper{Common: model.Common{InputSize: inputSize, H: h, ScalerType: "identity"}, NumLayers: 2, HiddenSize: 1024, Seed: 1}
+}
+
+// Validate checks the hyper-parameters, including the model's size.
+func (h Hyper) Validate() error {
+	if err := h.Common.Validate(); err != nil {
+		return err
+	}
+	if h.NumLayers < 1 || h.NumLayers > 64 {
+		return fmt.Errorf("mlp: num_layers %d must be in [1, 64]", h.NumLayers)
+	}
+	if h.HiddenSize < 1 || h.HiddenSize > 1<<16 {
+		return fmt.Errorf("mlp: hidden_size %d must be in [1, 65536]", h.HiddenSize)
+	}
+	if n := h.NumParams(); n > model.MaxParams {
+		return fmt.Errorf("mlp: %d parameters exceed the limit of %d", n, model.MaxParams)
+	}
+	return nil
+}
+
+// NumParams returns the number of trainable values the shape implies.
+func (h Hyper) NumParams() int {
+	n, in := 0, h.InputSize
+	for i := 0; i < h.NumLayers; i++ {
+		n += (in + 1) * h.HiddenSize
+		in = h.HiddenSize
+	}
+	return n + (in+1)*h.H
+}
+
+// MLP is the model. Forward is safe for concurrent use by several tapes
+// only in no-grad mode (weights are read, never written).
+type MLP struct {
+	hyper  Hyper
+	w, b   []*tensor.Tensor // hidden layers then the output layer
+	params []model.Param
+}
+
+var _ model.Model = (*MLP)(nil)
+
+func init() {
+	model.Register(Kind, model.Spec{
+		New: func(hyper []byte, init bool) (model.Model, error) {
+			h, err := parse(hyper)
+			if err != nil {
+				return nil, err
+			}
+			return build(h, init), nil
+		},
+		NumParams: func(hyper []byte) (int, error) {
+			h, err := parse(hyper)
+			if err != nil {
+				return 0, err
+			}
+			return h.NumParams(), nil
+		},
+	})
+}
+
+func parse(hyper []byte) (Hyper, error) {
+	h := DefaultHyper(0, 0)
+	if err := model.DecodeHyper(hyper, &h); err != nil {
+		return Hyper{}, err
+	}
+	if h.ScalerType == "" {
+		h.ScalerType = "identity"
+	}
+	if err := h.Validate(); err != nil {
+		return Hyper{}, err
+	}
+	return h, nil
+}
+
+// New returns an MLP with seeded initial weights.
+func New(h Hyper) (*MLP, error) {
+	if h.ScalerType == "" {
+		h.ScalerType = "identity"
+	}
+	if err := h.Validate(); err != nil {
+		return nil, err
+	}
+	return build(h, true), nil
+}
+
+func build(h Hyper, init bool) *MLP {
+	m := &MLP{hyper: h}
+	rng := rand.New(rand.NewPCG(h.Seed, 0x6d6c70))
+	in := h.InputSize
+	add := func(name string, out int) {
+		w := tensor.NewParam(out, in)
+		b := tensor.NewParam(out)
+		if init {
+			bound := 1 / math.Sqrt(float64(in))
+			for i := range w.Data {
+				w.Data[i] = float32((2*rng.Float64() - 1) * bound)
+			}
+			for i := range b.Data {
+				b.Data[i] = float32((2*rng.Float64() - 1) * bound)
+			}
+		}
+		m.w = append(m.w, w)
+		m.b = append(m.b, b)
+		m.params = append(m.params, model.Param{Name: name + ".weight", T: w}, model.Param{Name: name + ".bias", T: b})
+		in = out
+	}
+	for i := 0; i < h.NumLayers; i++ {
+		add(fmt.Sprintf("hidden.%d", i), h.HiddenSize)
+	}
+	add("out", h.H)
+	return m
+}
+
+// Kind implements model.Model.
+func (m *MLP) Kind() string { return Kind }
+
+// Common implements model.Model.
+func (m *MLP) Common() model.Common { return m.hyper.Common }
+
+// Hyper implements model.Model.
+func (m *MLP) Hyper() any { return m.hyper }
+
+// Params implements model.Model: hidden.i.weight, hidden.i.bias, …,
+// out.weight, out.bias (PyTorch layout: weight is [out, in]).
+func (m *MLP) Params() []model.Param { return m.params }
+
+// Forward maps x [B, input_size] to [B, h].
+func (m *MLP) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	last := len(m.w) - 1
+	for i := 0; i < last; i++ {
+		x = tensor.ReLU(tp, tensor.Linear(tp, x, m.w[i], m.b[i]))
+	}
+	return tensor.Linear(tp, x, m.w[last], m.b[last])
+}

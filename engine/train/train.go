@@ -1,0 +1,324 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/streamcast/streamcast/engine/model"
+	"github.com/streamcast/streamcast/engine/optim"
+	"github.com/streamcast/streamcast/engine/tensor"
+)
+
+// ErrData marks series that cannot be trained on (too short, empty set).
+var ErrData = errors.New("train: unusable data")
+
+// ErrDiverged is returned when the training loss becomes NaN or infinite.
+var ErrDiverged = errors.New("train: loss is not finite")
+
+// ValPoint is one validation check.
+type ValPoint struct {
+	Step int     // steps completed in this Fit when checked
+	Loss float64 // MAE over every validation window and horizon step
+}
+
+// Result summarises one Fit call.
+type Result struct {
+	Steps        int        // optimisation steps taken
+	TrainLoss    float64    // loss of the last step
+	Val          []ValPoint // validation checks, in order
+	BestVal      float64    // lowest validation loss (NaN without validation)
+	EarlyStopped bool       // stopped by patience before MaxSteps
+	Duration     time.Duration
+}
+
+// Trainer holds the state of one Fit call: data windows, a fresh Adam
+// optimiser and StepLR schedule, the recording tape and reusable batch
+// buffers. Step allocates nothing of its own once warm (the tape's recorded
+// closures of tensor ops are the only per-step allocations).
+type Trainer struct {
+	m      model.Model
+	cfg    Config
+	L, H   int
+	win    *windowSet
+	val    *windowSet // validation windows (nil without ValSize)
+	params []*tensor.Tensor
+	opt    *optim.Adam
+	sched  *optim.StepLR
+	tp     *tensor.Tape
+	loss   *maskedMAE
+	rng    *rand.Rand
+
+	order    []int // series shuffle
+	orderPos int
+	batch    []int // series of this step
+	prefix   []int // cumulative window counts over batch
+	samp     sampler
+	picks    []int
+	y, mask  []float32
+	steps    int
+	valTape  *tensor.Tape
+	valX     []float32
+	valY     []float32
+	valMask  []float32
+	valBatch int
+}
+
+// NewTrainer prepares a training run of m on series (values oldest first).
+func NewTrainer(m model.Model, series [][]float64, cfg Config) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := m.Common()
+	if c.ScalerType != "" && c.ScalerType != "identity" {
+		return nil, fmt.Errorf("train: scaler_type %q is not supported yet", c.ScalerType)
+	}
+	if len(series) == 0 {
+		return nil, fmt.Errorf("%w: no series", ErrData)
+	}
+	t := &Trainer{m: m, cfg: cfg, L: c.InputSize, H: c.H, tp: tensor.NewTape(), loss: newMaskedMAE(),
+		rng: rand.New(rand.NewPCG(cfg.Seed, 0x747261696e))}
+	trainPart := make([][]float32, len(series))
+	var valPart [][]float32
+	for i, s := range series {
+		for j, v := range s {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("%w: series %d value %d is %v", ErrData, i, j, v)
+			}
+		}
+		n := len(s) - cfg.ValSize
+		if n < 1 {
+			return nil, fmt.Errorf("%w: series %d has %d values, val_size %d leaves none for training", ErrData, i, len(s), cfg.ValSize)
+		}
+		trainPart[i] = toFloat32(s[:n])
+		if cfg.ValSize > 0 {
+			// Validation windows: the last L+val_size values, no padding;
+			// their targets lie in the hold-out.
+			if cfg.ValSize < c.H {
+				return nil, fmt.Errorf("%w: val_size %d is shorter than h %d", ErrData, cfg.ValSize, c.H)
+			}
+			if n >= c.InputSize {
+				valPart = append(valPart, toFloat32(s[n-c.InputSize:]))
+			}
+		}
+	}
+	t.win = newWindowSet(trainPart, t.L, t.H, cfg.StepSize, cfg.StartPaddingEnabled)
+	if t.win.total() == 0 {
+		return nil, fmt.Errorf("%w: no training window of input_size %d + h %d (series too short; start padding %v)", ErrData, t.L, t.H, cfg.StartPaddingEnabled)
+	}
+	if cfg.ValSize > 0 {
+		if len(valPart) == 0 {
+			return nil, fmt.Errorf("%w: no series is long enough (input_size + val_size = %d) for validation", ErrData, t.L+cfg.ValSize)
+		}
+		t.val = newWindowSet(valPart, t.L, t.H, cfg.StepSize, false)
+		t.valTape = tensor.NewInferenceTape()
+	}
+	for _, p := range m.Params() {
+		t.params = append(t.params, p.T)
+	}
+	adamCfg := optim.DefaultAdam()
+	adamCfg.LR = cfg.LearningRate
+	opt, err := optim.NewAdam(t.params, adamCfg)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	t.opt = opt
+	if t.sched, err = optim.NewNFStepLR(opt, cfg.MaxSteps, cfg.NumLRDecays); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	t.order = make([]int, len(series))
+	for i := range t.order {
+		t.order[i] = i
+	}
+	t.orderPos = len(t.order) // shuffle on first use
+	return t, nil
+}
+
+func toFloat32(s []float64) []float32 {
+	out := make([]float32, len(s))
+	for i, v := range s {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+// nextBatch picks the next BatchSize series of the shuffled epoch order
+// (a DataLoader with shuffle=True; the last batch of an epoch may be smaller).
+func (t *Trainer) nextBatch() {
+	if t.orderPos >= len(t.order) {
+		t.rng.Shuffle(len(t.order), func(i, j int) { t.order[i], t.order[j] = t.order[j], t.order[i] })
+		t.orderPos = 0
+	}
+	end := min(t.orderPos+t.cfg.BatchSize, len(t.order))
+	t.batch = append(t.batch[:0], t.order[t.orderPos:end]...)
+	t.orderPos = end
+}
+
+// sampleWindows fills x (rows of L), t.y and t.mask with the picked windows.
+func (t *Trainer) sampleWindows(x *tensor.Tensor) {
+	for r, p := range t.picks {
+		// locate window p among the batch's series
+		b := sort.SearchInts(t.prefix, p+1) - 1
+		i := t.batch[b]
+		k := p - t.prefix[b]
+		t.win.fill(i, k, x.Data[r*t.L:(r+1)*t.L], t.y[r*t.H:(r+1)*t.H], t.mask[r*t.H:(r+1)*t.H])
+	}
+}
+
+// pick chooses the series and windows of one step and returns the number
+// of windows.
+func (t *Trainer) pick() int {
+	for {
+		t.nextBatch()
+		t.prefix = append(t.prefix[:0], 0)
+		total := 0
+		for _, i := range t.batch {
+			total += t.win.count[i]
+			t.prefix = append(t.prefix, total)
+		}
+		if total == 0 {
+			continue // every series of this batch is too short; NewTrainer guarantees some has windows
+		}
+		k := t.cfg.WindowsBatchSize
+		if k <= 0 {
+			k = total
+			t.picks = t.picks[:0]
+			for p := 0; p < total; p++ {
+				t.picks = append(t.picks, p)
+			}
+		} else {
+			t.picks = t.samp.sample(t.rng, total, k, t.picks)
+		}
+		t.prefix = t.prefix[:len(t.batch)] // starts only, for SearchInts
+		return k
+	}
+}
+
+// Step runs one optimisation step and returns its training loss.
+func (t *Trainer) Step() float64 {
+	k := t.pick()
+	if cap(t.y) < k*t.H {
+		t.y = make([]float32, k*t.H)
+		t.mask = make([]float32, k*t.H)
+	}
+	t.y, t.mask = t.y[:k*t.H], t.mask[:k*t.H]
+	t.tp.Reset()
+	x := t.tp.Result([]int{k, t.L})
+	t.sampleWindows(x)
+	yhat := t.m.Forward(t.tp, x)
+	loss := t.loss.forward(t.tp, yhat, t.y, t.mask)
+	t.opt.ZeroGrad()
+	t.tp.Backward(loss)
+	if t.cfg.GradClipNorm > 0 {
+		optim.ClipGradNorm(t.params, t.cfg.GradClipNorm)
+	}
+	t.opt.Step()
+	t.sched.Step()
+	t.steps++
+	return float64(loss.Data[0])
+}
+
+// ValLoss returns the MAE of the model over every validation window (NaN
+// without validation data).
+func (t *Trainer) ValLoss() float64 {
+	if t.val == nil {
+		return math.NaN()
+	}
+	const chunk = 256
+	if t.valX == nil {
+		t.valX = make([]float32, chunk*t.L)
+		t.valY = make([]float32, chunk*t.H)
+		t.valMask = make([]float32, chunk*t.H)
+	}
+	var sum, cnt float64
+	flush := func(b int) {
+		t.valTape.Reset()
+		x := t.valTape.Result([]int{b, t.L})
+		copy(x.Data, t.valX[:b*t.L])
+		yhat := t.m.Forward(t.valTape, x)
+		for j, v := range yhat.Data {
+			m := float64(t.valMask[j])
+			sum += m * math.Abs(float64(v)-float64(t.valY[j]))
+			cnt += m
+		}
+	}
+	b := 0
+	for i := range t.val.series {
+		// windows whose h targets all lie in the hold-out: starts 0,
+		// step, … up to val_size−h of the validation slice
+		full := (t.cfg.ValSize-t.H)/t.cfg.StepSize + 1
+		for k := 0; k < full; k++ {
+			t.val.fill(i, k, t.valX[b*t.L:(b+1)*t.L], t.valY[b*t.H:(b+1)*t.H], t.valMask[b*t.H:(b+1)*t.H])
+			b++
+			if b == chunk {
+				flush(b)
+				b = 0
+			}
+		}
+	}
+	if b > 0 {
+		flush(b)
+	}
+	if cnt == 0 {
+		return math.NaN()
+	}
+	return sum / cnt
+}
+
+// Fit trains m on series for cfg.MaxSteps steps (fewer when early stopping
+// triggers or ctx ends) and returns a summary. Weights are updated in place;
+// a later Fit continues from them with a fresh optimiser.
+func Fit(ctx context.Context, m model.Model, series [][]float64, cfg Config) (*Result, error) {
+	t, err := NewTrainer(m, series, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return t.Run(ctx)
+}
+
+// Run executes the configured number of steps with validation and early
+// stopping.
+func (t *Trainer) Run(ctx context.Context) (*Result, error) {
+	start := time.Now()
+	res := &Result{BestVal: math.NaN()}
+	bad := 0
+	log := t.cfg.Logger
+	for s := 0; s < t.cfg.MaxSteps; s++ {
+		if s&15 == 0 {
+			if err := ctx.Err(); err != nil {
+				res.Duration = time.Since(start)
+				return res, fmt.Errorf("train: stopped after %d steps: %w", res.Steps, err)
+			}
+		}
+		res.TrainLoss = t.Step()
+		res.Steps++
+		if math.IsNaN(res.TrainLoss) || math.IsInf(res.TrainLoss, 0) {
+			res.Duration = time.Since(start)
+			return res, fmt.Errorf("%w at step %d", ErrDiverged, res.Steps)
+		}
+		if t.val != nil && res.Steps%t.cfg.ValCheckSteps == 0 {
+			vl := t.ValLoss()
+			res.Val = append(res.Val, ValPoint{Step: res.Steps, Loss: vl})
+			if math.IsNaN(res.BestVal) || vl < res.BestVal {
+				res.BestVal, bad = vl, 0
+			} else {
+				bad++
+			}
+			if log != nil {
+				log.Info("validation", "step", res.Steps, "train_loss", res.TrainLoss, "val_loss", vl)
+			}
+			if t.cfg.EarlyStopPatienceSteps > 0 && bad >= t.cfg.EarlyStopPatienceSteps {
+				res.EarlyStopped = true
+				break
+			}
+		} else if log != nil && res.Steps%100 == 0 {
+			log.Info("training", "step", res.Steps, "train_loss", res.TrainLoss)
+		}
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}
