@@ -216,3 +216,27 @@ func TestGoldenReduce(t *testing.T) {
 		"softmax": soft(Softmax), "logsoftmax": soft(LogSoftmax),
 	})
 }
+
+func TestGoldenNorm(t *testing.T) {
+	bn := func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
+		var rm, rv []float32
+		c.param(t, "running_mean", &rm)
+		c.param(t, "running_var", &rv)
+		st := NewBatchNormState(len(rm))
+		copy(st.RunningMean, rm)
+		copy(st.RunningVar, rv)
+		out := BatchNorm1d(tp, in[0], in[1], in[2], st, c.bool(t, "train"))
+		compareGolden(t, "running_mean", st.RunningMean, c.Extra["running_mean"], 0)
+		compareGolden(t, "running_var", st.RunningVar, c.Extra["running_var"], 0)
+		return out
+	}
+	runGolden(t, "norm", map[string]goldenBuilder{
+		"layernorm": func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
+			if len(in) == 1 {
+				return LayerNorm(tp, in[0], c.int(t, "ndims"), nil, nil, LayerNormEps)
+			}
+			return LayerNorm(tp, in[0], c.int(t, "ndims"), in[1], in[2], LayerNormEps)
+		},
+		"batchnorm": bn,
+	})
+}

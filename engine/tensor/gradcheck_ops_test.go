@@ -34,7 +34,7 @@ func positive(seed uint64, lo float32, shape ...int) *Tensor {
 	return t
 }
 
-func scaled(x *Tensor, s float32) *Tensor {
+func mulData(x *Tensor, s float32) *Tensor {
 	for i := range x.Data {
 		x.Data[i] *= s
 	}
@@ -92,12 +92,12 @@ func TestGradUnary(t *testing.T) {
 		{name: "Pow1.5", f: func(tp *Tape, in []*Tensor) *Tensor { return Pow(tp, in[0], 1.5) }, inputs: []*Tensor{positive(6, 0.5, 3, 4)}},
 		{name: "PowNeg", f: func(tp *Tape, in []*Tensor) *Tensor { return Pow(tp, in[0], -2) }, inputs: []*Tensor{positive(7, 0.5, 3, 4)}},
 		{name: "Tanh", f: un1(Tanh), inputs: []*Tensor{param(8, 3, 4)}},
-		{name: "Sigmoid", f: un1(Sigmoid), inputs: []*Tensor{scaled(param(9, 3, 4), 3)}},
-		{name: "GELU", f: un1(GELU), inputs: []*Tensor{scaled(param(10, 3, 4), 2)}},
-		{name: "GELUTanh", f: un1(GELUTanh), inputs: []*Tensor{scaled(param(11, 3, 4), 2)}},
+		{name: "Sigmoid", f: un1(Sigmoid), inputs: []*Tensor{mulData(param(9, 3, 4), 3)}},
+		{name: "GELU", f: un1(GELU), inputs: []*Tensor{mulData(param(10, 3, 4), 2)}},
+		{name: "GELUTanh", f: un1(GELUTanh), inputs: []*Tensor{mulData(param(11, 3, 4), 2)}},
 		{name: "ELU", f: func(tp *Tape, in []*Tensor) *Tensor { return ELU(tp, in[0], 0.7) }, inputs: []*Tensor{awayFromZero(param(12, 3, 4))}},
-		{name: "Softplus", f: func(tp *Tape, in []*Tensor) *Tensor { return Softplus(tp, in[0], 1, 20) }, inputs: []*Tensor{scaled(param(13, 3, 4), 3)}},
-		{name: "SoftplusBeta", f: func(tp *Tape, in []*Tensor) *Tensor { return Softplus(tp, in[0], 2, 3) }, inputs: []*Tensor{scaled(param(14, 3, 4), 3)}},
+		{name: "Softplus", f: func(tp *Tape, in []*Tensor) *Tensor { return Softplus(tp, in[0], 1, 20) }, inputs: []*Tensor{mulData(param(13, 3, 4), 3)}},
+		{name: "SoftplusBeta", f: func(tp *Tape, in []*Tensor) *Tensor { return Softplus(tp, in[0], 2, 3) }, inputs: []*Tensor{mulData(param(14, 3, 4), 3)}},
 	})
 }
 

@@ -1,0 +1,311 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// LayerNormEps is PyTorch's default ε for layer and batch normalisation.
+const LayerNormEps = 1e-5
+
+// LayerNorm normalises x over its last ndims axes (torch.nn.LayerNorm with
+// normalized_shape = x.Shape[len-ndims:]):
+//
+//	y = (x − μ) / √(σ² + ε) ⊙ weight + bias
+//
+// with μ, σ² the mean and biased variance of each group of D = Π last ndims
+// sizes. weight and bias (shape x.Shape[len-ndims:]) may be nil for no affine
+// transform. Forward and backward are fused; μ and 1/√(σ²+ε) per row are
+// saved in tape scratch.
+//
+// Backward, with x̂ = (x−μ)·r, r = 1/√(σ²+ε), ĝ = ∂L/∂y ⊙ weight:
+// ∂L/∂x = r·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)), ∂L/∂weight += Σ_rows ∂L/∂y ⊙ x̂,
+// ∂L/∂bias += Σ_rows ∂L/∂y.
+func LayerNorm(tp *Tape, x *Tensor, ndims int, weight, bias *Tensor, eps float32) *Tensor {
+	if ndims < 1 || ndims > len(x.Shape) {
+		panic(fmt.Sprintf("tensor: LayerNorm over %d axes of shape %v", ndims, x.Shape))
+	}
+	norm := x.Shape[len(x.Shape)-ndims:]
+	for _, p := range [2]*Tensor{weight, bias} {
+		if p != nil && !equalInts(p.Shape, norm) {
+			panic(fmt.Sprintf("tensor: LayerNorm affine parameter %v for normalized shape %v", p.Shape, x.Shape[len(x.Shape)-ndims:]))
+		}
+	}
+	d := 1
+	for _, s := range norm {
+		d *= s
+	}
+	out := tp.Result(x.Shape, x, weight, bias)
+	if len(out.Data) == 0 || d == 0 {
+		return out
+	}
+	rows := len(out.Data) / d
+	var stats []float32 // mean, rstd per row
+	if out.requiresGrad {
+		stats = tp.Scratch(2 * rows)
+	}
+	invD := 1 / float32(d)
+	for r := 0; r < rows; r++ {
+		xr, yr := x.Data[r*d:(r+1)*d], out.Data[r*d:(r+1)*d]
+		mean := sum32(xr) * invD
+		var v0, v1 float32
+		i := 0
+		for ; i+2 <= len(xr); i += 2 {
+			a, b := xr[i]-mean, xr[i+1]-mean
+			v0 += a * a
+			v1 += b * b
+		}
+		if i < len(xr) {
+			a := xr[i] - mean
+			v0 += a * a
+		}
+		rstd := float32(1 / math.Sqrt(float64((v0+v1)*invD+eps)))
+		switch {
+		case weight != nil && bias != nil:
+			w, b := weight.Data[:d], bias.Data[:d]
+			for j, v := range xr {
+				yr[j] = (v-mean)*rstd*w[j] + b[j]
+			}
+		case weight != nil:
+			w := weight.Data[:d]
+			for j, v := range xr {
+				yr[j] = (v - mean) * rstd * w[j]
+			}
+		default:
+			for j, v := range xr {
+				yr[j] = (v - mean) * rstd
+			}
+			if bias != nil {
+				for j, b := range bias.Data[:d] {
+					yr[j] += b
+				}
+			}
+		}
+		if stats != nil {
+			stats[2*r], stats[2*r+1] = mean, rstd
+		}
+	}
+	if out.requiresGrad {
+		tp.record(func() { layerNormBackward(x, weight, bias, out, stats, d) })
+	}
+	return out
+}
+
+func layerNormBackward(x, weight, bias, out *Tensor, stats []float32, d int) {
+	rows := len(out.Data) / d
+	invD := 1 / float32(d)
+	var w []float32
+	if weight != nil {
+		w = weight.Data[:d]
+	}
+	for r := 0; r < rows; r++ {
+		xr, g := x.Data[r*d:(r+1)*d], out.Grad[r*d:(r+1)*d]
+		mean, rstd := stats[2*r], stats[2*r+1]
+		if weight != nil && weight.requiresGrad {
+			wg := weight.Grad[:d]
+			for j, v := range g {
+				wg[j] += v * (xr[j] - mean) * rstd
+			}
+		}
+		if bias != nil && bias.requiresGrad {
+			bg := bias.Grad[:d]
+			for j, v := range g {
+				bg[j] += v
+			}
+		}
+		if !x.requiresGrad {
+			continue
+		}
+		// mean(ĝ) and mean(ĝ ⊙ x̂).
+		var sg, sgx float32
+		for j, v := range g {
+			if w != nil {
+				v *= w[j]
+			}
+			sg += v
+			sgx += v * (xr[j] - mean)
+		}
+		sg *= invD
+		sgx *= invD * rstd
+		xg := x.Grad[r*d : (r+1)*d]
+		for j, v := range g {
+			if w != nil {
+				v *= w[j]
+			}
+			xg[j] += rstd * (v - sg - (xr[j]-mean)*rstd*sgx)
+		}
+	}
+}
+
+// BatchNormState holds the running statistics of a BatchNorm1d layer
+// (torch.nn.BatchNorm1d buffers). Create it with NewBatchNormState.
+type BatchNormState struct {
+	RunningMean []float32 // per-channel running mean; starts at 0
+	RunningVar  []float32 // per-channel running unbiased variance; starts at 1
+	Momentum    float32   // running-stat update weight; default 0.1
+	Eps         float32   // added to the variance; default 1e-5
+	// NumBatchesTracked counts training-mode forward passes.
+	NumBatchesTracked int
+}
+
+// NewBatchNormState returns the state of a BatchNorm1d over c channels with
+// PyTorch's defaults (mean 0, variance 1, momentum 0.1, ε 1e-5).
+func NewBatchNormState(c int) *BatchNormState {
+	st := &BatchNormState{
+		RunningMean: make([]float32, c),
+		RunningVar:  make([]float32, c),
+		Momentum:    0.1,
+		Eps:         LayerNormEps,
+	}
+	for i := range st.RunningVar {
+		st.RunningVar[i] = 1
+	}
+	return st
+}
+
+// BatchNorm1d normalises each channel of x, shaped (N, C) or (N, C, L), as
+// torch.nn.BatchNorm1d: y = (x − μ_c)/√(σ²_c + ε) ⊙ weight_c + bias_c.
+//
+// In training mode (train true) μ_c and σ²_c are the batch mean and biased
+// variance over N (and L), and st's running statistics are updated in place
+// with momentum m: running_mean ← (1−m)·running_mean + m·μ, running_var ←
+// (1−m)·running_var + m·σ²·n/(n−1) (unbiased), n = N·L; at least two values
+// per channel are needed. In eval mode the running statistics are used.
+// weight and bias (shape (C)) may be nil.
+//
+// Backward (training), x̂ = (x−μ)·r, r = 1/√(σ²+ε):
+// ∂L/∂x = weight·r·(g − mean(g) − x̂·mean(g ⊙ x̂)) per channel; in eval mode
+// ∂L/∂x = weight·r·g. ∂L/∂weight += Σ g ⊙ x̂, ∂L/∂bias += Σ g.
+func BatchNorm1d(tp *Tape, x, weight, bias *Tensor, st *BatchNormState, train bool) *Tensor {
+	if len(x.Shape) != 2 && len(x.Shape) != 3 {
+		panic(fmt.Sprintf("tensor: BatchNorm1d input %v, want (N,C) or (N,C,L)", x.Shape))
+	}
+	nb, c := x.Shape[0], x.Shape[1]
+	l := 1
+	if len(x.Shape) == 3 {
+		l = x.Shape[2]
+	}
+	if st == nil || len(st.RunningMean) != c || len(st.RunningVar) != c {
+		panic(fmt.Sprintf("tensor: BatchNorm1d state does not match %d channels", c))
+	}
+	for _, p := range [2]*Tensor{weight, bias} {
+		if p != nil && (len(p.Shape) != 1 || p.Shape[0] != c) {
+			panic(fmt.Sprintf("tensor: BatchNorm1d affine parameter %v for %d channels", p.Shape, c))
+		}
+	}
+	count := nb * l
+	if train && count < 2 {
+		panic(fmt.Sprintf("tensor: BatchNorm1d needs more than 1 value per channel when training, got input %v", x.Shape))
+	}
+	out := tp.Result(x.Shape, x, weight, bias)
+	if len(out.Data) == 0 {
+		return out
+	}
+	stats := tp.Scratch(2 * c) // mean, rstd per channel
+	cl := c * l
+	for ch := 0; ch < c; ch++ {
+		var mean, rstd float32
+		if train {
+			var s float64
+			for n := 0; n < nb; n++ {
+				s += float64(sum32(x.Data[n*cl+ch*l : n*cl+(ch+1)*l]))
+			}
+			m := s / float64(count)
+			var v float64
+			for n := 0; n < nb; n++ {
+				var vs float32
+				mf := float32(m)
+				for _, xv := range x.Data[n*cl+ch*l : n*cl+(ch+1)*l] {
+					dv := xv - mf
+					vs += dv * dv
+				}
+				v += float64(vs)
+			}
+			v /= float64(count)
+			mean, rstd = float32(m), float32(1/math.Sqrt(v+float64(st.Eps)))
+			mom := float64(st.Momentum)
+			st.RunningMean[ch] = float32((1-mom)*float64(st.RunningMean[ch]) + mom*m)
+			st.RunningVar[ch] = float32((1-mom)*float64(st.RunningVar[ch]) + mom*v*float64(count)/float64(count-1))
+		} else {
+			mean = st.RunningMean[ch]
+			rstd = float32(1 / math.Sqrt(float64(st.RunningVar[ch])+float64(st.Eps)))
+		}
+		stats[2*ch], stats[2*ch+1] = mean, rstd
+		scale, shift := rstd, -mean*rstd
+		if weight != nil {
+			scale *= weight.Data[ch]
+			shift *= weight.Data[ch]
+		}
+		if bias != nil {
+			shift += bias.Data[ch]
+		}
+		for n := 0; n < nb; n++ {
+			lo := n*cl + ch*l
+			yr := out.Data[lo : lo+l]
+			for i, xv := range x.Data[lo : lo+l] {
+				yr[i] = xv*scale + shift
+			}
+		}
+	}
+	if train {
+		st.NumBatchesTracked++
+	}
+	if out.requiresGrad {
+		tp.record(func() { batchNormBackward(x, weight, bias, out, stats, train) })
+	}
+	return out
+}
+
+func batchNormBackward(x, weight, bias, out *Tensor, stats []float32, train bool) {
+	nb, c := x.Shape[0], x.Shape[1]
+	l := 1
+	if len(x.Shape) == 3 {
+		l = x.Shape[2]
+	}
+	cl := c * l
+	inv := 1 / float32(nb*l)
+	for ch := 0; ch < c; ch++ {
+		mean, rstd := stats[2*ch], stats[2*ch+1]
+		var sg, sgx float32 // Σ g, Σ g ⊙ x̂
+		for n := 0; n < nb; n++ {
+			lo := n*cl + ch*l
+			g := out.Grad[lo : lo+l]
+			var a, b float32
+			for i, xv := range x.Data[lo : lo+l] {
+				a += g[i]
+				b += g[i] * (xv - mean)
+			}
+			sg += a
+			sgx += b
+		}
+		sgx *= rstd
+		if weight != nil && weight.requiresGrad {
+			weight.Grad[ch] += sgx
+		}
+		if bias != nil && bias.requiresGrad {
+			bias.Grad[ch] += sg
+		}
+		if !x.requiresGrad {
+			continue
+		}
+		scale := rstd
+		if weight != nil {
+			scale *= weight.Data[ch]
+		}
+		mg, mgx := sg*inv, sgx*inv
+		for n := 0; n < nb; n++ {
+			lo := n*cl + ch*l
+			g, xg := out.Grad[lo:lo+l], x.Grad[lo:lo+l]
+			xr := x.Data[lo : lo+l]
+			if !train {
+				for i, v := range g {
+					xg[i] += scale * v
+				}
+				continue
+			}
+			for i, v := range g {
+				xg[i] += scale * (v - mg - (xr[i]-mean)*rstd*mgx)
+			}
+		}
+	}
+}
