@@ -34,3 +34,21 @@ func ExampleMQLoss() {
 	// [0.5 0.05 0.1 0.9 0.95] [-median -lo-90 -lo-80 -hi-80 -hi-90]
 	// MQLoss 0.0160
 }
+
+func ExampleDistribution() {
+	d, err := loss.NewDistribution(loss.Normal, []float64{80})
+	if err != nil {
+		panic(err)
+	}
+	// Raw network outputs (loc, scale channels) for one target, anchored by a
+	// window whose scaler statistics are loc 100, scale 10.
+	raw := tensor.FromSlice([]float32{0.5, 0.3}, 1, 1, 2)
+	y := tensor.FromSlice([]float32{104}, 1, 1)
+	nll := d.ForwardScaled(tensor.NewInferenceTape(), raw, y, nil, []float32{100}, []float32{10})
+	pred := make([]float32, 1+3)
+	d.Predict(pred, raw, []float32{100}, []float32{10})
+	fmt.Printf("NLL %.4f\n%v %.2f\n", nll.Data[0], d.OutputNames(), pred)
+	// Output:
+	// NLL 3.2790
+	// [ -median -lo-80 -hi-80] [105.00 105.00 91.49 118.51]
+}
