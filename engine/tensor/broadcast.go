@@ -68,9 +68,16 @@ func newBcastPlan(os, as, bs []int) bcastPlan {
 			stB *= bs[j]
 		}
 	}
-	// Drop size-1 axes, merge contiguous neighbours.
+	p.collapse(os, sa[:nd], sb[:nd])
+	return p
+}
+
+// collapse fills the plan from an output shape and per-axis operand strides,
+// dropping size-1 axes and merging neighbours that are contiguous in both
+// operands.
+func (p *bcastPlan) collapse(os, sa, sb []int) {
 	k := 0
-	for i := 0; i < nd; i++ {
+	for i := range os {
 		if os[i] == 1 {
 			continue
 		}
@@ -87,7 +94,6 @@ func newBcastPlan(os, as, bs []int) bcastPlan {
 		k = 1
 	}
 	p.nd = k
-	return p
 }
 
 // rowLen returns the inner row length and the operands' inner strides.

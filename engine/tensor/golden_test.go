@@ -240,3 +240,37 @@ func TestGoldenNorm(t *testing.T) {
 		"batchnorm": bn,
 	})
 }
+
+func TestGoldenShape(t *testing.T) {
+	runGolden(t, "shape", map[string]goldenBuilder{
+		"reshape": func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
+			return Reshape(tp, in[0], c.ints(t, "shape")...)
+		},
+		"transpose": func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
+			return Transpose(tp, in[0], c.int(t, "a0"), c.int(t, "a1"))
+		},
+		"permute": func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
+			return Permute(tp, in[0], c.ints(t, "perm")...)
+		},
+		"concat": func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
+			return Concat(tp, c.int(t, "axis"), in...)
+		},
+		"slice": func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
+			return Slice(tp, in[0], c.int(t, "axis"), c.int(t, "start"), c.int(t, "end"), c.int(t, "step"))
+		},
+	})
+}
+
+func TestGoldenGather(t *testing.T) {
+	runGolden(t, "gather", map[string]goldenBuilder{
+		"indexselect": func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
+			return IndexSelect(tp, in[0], c.int(t, "axis"), c.ints(t, "index"))
+		},
+		"gather": func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
+			return Gather(tp, in[0], c.int(t, "axis"), c.ints(t, "index"), c.ints(t, "index_shape"))
+		},
+		"embedding": func(t *testing.T, c *goldenCase, tp *Tape, in []*Tensor) *Tensor {
+			return Embedding(tp, in[0], c.ints(t, "index"), c.ints(t, "index_shape")...)
+		},
+	})
+}

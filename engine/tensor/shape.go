@@ -1,0 +1,277 @@
+package tensor
+
+import "fmt"
+
+// view returns an arena tensor header of the given shape whose Data aliases
+// data; it allocates no buffer. (Same header recycling as arena.tensor.)
+func (a *arena) view(shape []int, data []float32) *Tensor {
+	var t *Tensor
+	if a.nten < len(a.tensors) {
+		t = a.tensors[a.nten]
+	} else {
+		t = &Tensor{}
+		a.tensors = append(a.tensors, t)
+	}
+	a.nten++
+	t.setShape(shape)
+	t.Data = data
+	t.Grad = nil
+	t.requiresGrad = false
+	return t
+}
+
+// Reshape returns x with a new shape of the same number of elements; one
+// size may be −1 and is then inferred. The result aliases x: its Data is
+// x.Data and, when gradients flow, its Grad is x.Grad, so no copy is made
+// and no backward step is recorded (gradients of the view land in x
+// directly). Like every op result it must not be written to in place.
+func Reshape(tp *Tape, x *Tensor, shape ...int) *Tensor {
+	if len(shape) > MaxDims {
+		panic(fmt.Sprintf("tensor: Reshape to rank %d exceeds %d", len(shape), MaxDims))
+	}
+	var s [MaxDims]int
+	nd := copy(s[:], shape)
+	infer, n := -1, 1
+	for i, d := range s[:nd] {
+		switch {
+		case d == -1 && infer < 0:
+			infer = i
+		case d < 0:
+			panic(fmt.Sprintf("tensor: Reshape to invalid shape %v", s[:nd]))
+		default:
+			n *= d
+		}
+	}
+	total := len(x.Data)
+	if infer >= 0 {
+		if n == 0 || total%n != 0 {
+			panic(fmt.Sprintf("tensor: Reshape %v to %v", x.Shape, s[:nd]))
+		}
+		s[infer] = total / n
+		n = total
+	}
+	if n != total {
+		panic(fmt.Sprintf("tensor: Reshape %v (%d elements) to %v", x.Shape, total, s[:nd]))
+	}
+	out := tp.arena.view(s[:nd], x.Data)
+	if !tp.noGrad && x.requiresGrad {
+		out.requiresGrad = true
+		out.Grad = x.Grad
+	}
+	return out
+}
+
+// Unsqueeze returns x with a new axis of size 1 inserted at position axis
+// (0 ≤ axis ≤ rank; negative counts from rank+1), aliasing x like Reshape.
+func Unsqueeze(tp *Tape, x *Tensor, axis int) *Tensor {
+	r := len(x.Shape)
+	if axis < 0 {
+		axis += r + 1
+	}
+	if axis < 0 || axis > r || r >= MaxDims {
+		panic(fmt.Sprintf("tensor: Unsqueeze axis %d of shape %v", axis, x.Shape))
+	}
+	var s [MaxDims]int
+	copy(s[:axis], x.Shape[:axis])
+	s[axis] = 1
+	copy(s[axis+1:], x.Shape[axis:])
+	return Reshape(tp, x, s[:r+1]...)
+}
+
+// Squeeze returns x without its axis of size 1 at position axis, aliasing x
+// like Reshape. It panics if that axis does not have size 1.
+func Squeeze(tp *Tape, x *Tensor, axis int) *Tensor {
+	r := len(x.Shape)
+	axis = normAxis("Squeeze", axis, r)
+	if x.Shape[axis] != 1 {
+		panic(fmt.Sprintf("tensor: Squeeze axis %d of shape %v", axis, x.Shape))
+	}
+	var s [MaxDims]int
+	copy(s[:axis], x.Shape[:axis])
+	copy(s[axis:], x.Shape[axis+1:])
+	return Reshape(tp, x, s[:r-1]...)
+}
+
+// Transpose returns a contiguous copy of x with axes a0 and a1 swapped
+// (x.transpose(a0, a1).contiguous()).
+//
+// Backward: ∂L/∂x is ∂L/∂out transposed back.
+func Transpose(tp *Tape, x *Tensor, a0, a1 int) *Tensor {
+	r := len(x.Shape)
+	a0, a1 = normAxis("Transpose", a0, r), normAxis("Transpose", a1, r)
+	var perm [MaxDims]int
+	for i := range perm[:r] {
+		perm[i] = i
+	}
+	perm[a0], perm[a1] = a1, a0
+	return Permute(tp, x, perm[:r]...)
+}
+
+// Permute returns a contiguous copy of x with its axes reordered: axis i of
+// the result is axis perm[i] of x (x.permute(perm).contiguous()).
+//
+// Backward: ∂L/∂x is ∂L/∂out permuted back.
+func Permute(tp *Tape, x *Tensor, perm ...int) *Tensor {
+	r := len(x.Shape)
+	if len(perm) != r {
+		panic(fmt.Sprintf("tensor: Permute of shape %v needs %d axes, got %d", x.Shape, r, len(perm)))
+	}
+	var seen [MaxDims]bool
+	var shape, istr [MaxDims]int
+	var strides [MaxDims]int
+	st := 1
+	for i := r - 1; i >= 0; i-- {
+		strides[i] = st
+		st *= x.Shape[i]
+	}
+	for i, p := range perm {
+		if p < 0 {
+			p += r
+		}
+		if p < 0 || p >= r || seen[p] {
+			panic(fmt.Sprintf("tensor: Permute of shape %v with invalid axes", x.Shape))
+		}
+		seen[p] = true
+		shape[i], istr[i] = x.Shape[p], strides[p]
+	}
+	out := tp.Result(shape[:r], x)
+	pl := permPlan(shape[:r], istr[:r])
+	n, sx, _ := pl.rowLen()
+	pl.rows(func(o, ix, _ int) {
+		dst := out.Data[o : o+n]
+		if sx == 1 {
+			copy(dst, x.Data[ix:ix+n])
+			return
+		}
+		for i := range dst {
+			dst[i] = x.Data[ix+i*sx]
+		}
+	})
+	if out.requiresGrad {
+		bp := pl // copied so that pl itself stays on the stack in inference
+		tp.record(func() {
+			bp.rows(func(o, ix, _ int) {
+				accumRow(kOne, x.Grad[ix:], sx, out.Grad[o:o+n], nil, 0, nil)
+			})
+		})
+	}
+	return out
+}
+
+// permPlan plans a copy whose output rows are contiguous and whose input is
+// read with the given per-axis strides.
+func permPlan(shape, istr []int) bcastPlan {
+	var p bcastPlan
+	p.numel = 1
+	for _, d := range shape {
+		p.numel *= d
+	}
+	var zero [MaxDims]int
+	p.collapse(shape, istr, zero[:len(shape)])
+	return p
+}
+
+// Concat joins tensors along axis (torch.cat): all must have the same rank
+// and the same sizes on every other axis.
+//
+// Backward: each input receives its slab of ∂L/∂out.
+func Concat(tp *Tape, axis int, xs ...*Tensor) *Tensor {
+	if len(xs) == 0 {
+		panic("tensor: Concat of no tensors")
+	}
+	r := len(xs[0].Shape)
+	axis = normAxis("Concat", axis, r)
+	var shape [MaxDims]int
+	copy(shape[:], xs[0].Shape)
+	shape[axis] = 0
+	grad := false
+	for _, x := range xs {
+		if len(x.Shape) != r {
+			panic(fmt.Sprintf("tensor: Concat of shapes %v and %v", xs[0].Shape, x.Shape))
+		}
+		for i, d := range x.Shape {
+			if i != axis && d != xs[0].Shape[i] {
+				panic(fmt.Sprintf("tensor: Concat of shapes %v and %v along axis %d", xs[0].Shape, x.Shape, axis))
+			}
+		}
+		shape[axis] += x.Shape[axis]
+		grad = grad || x.requiresGrad
+	}
+	outer, total, inner := AxisSplit(shape[:r], axis)
+	out := tp.Result(shape[:r])
+	if grad && !tp.noGrad {
+		out.requiresGrad = true
+		out.Grad = tp.arena.floats(len(out.Data))
+	}
+	off := 0
+	for _, x := range xs {
+		w := x.Shape[axis] * inner
+		for o := 0; o < outer; o++ {
+			copy(out.Data[o*total*inner+off:o*total*inner+off+w], x.Data[o*w:(o+1)*w])
+		}
+		off += w
+	}
+	if out.requiresGrad {
+		saved := append([]*Tensor(nil), xs...) // xs itself stays on the caller's stack
+		tp.record(func() {
+			off := 0
+			for _, x := range saved {
+				w := x.Shape[axis] * inner
+				if x.requiresGrad {
+					for o := 0; o < outer; o++ {
+						accumRow(kOne, x.Grad[o*w:(o+1)*w], 1, out.Grad[o*total*inner+off:o*total*inner+off+w], nil, 0, nil)
+					}
+				}
+				off += w
+			}
+		})
+	}
+	return out
+}
+
+// Slice returns the elements start:end:step of x along axis (x[..., start:end:step, ...]
+// with Python semantics: negative start/end count from the end and both are
+// clamped to [0, size]). step must be positive.
+//
+// Backward: ∂L/∂out is scattered back to the selected positions.
+func Slice(tp *Tape, x *Tensor, axis, start, end, step int) *Tensor {
+	axis = normAxis("Slice", axis, len(x.Shape))
+	if step < 1 {
+		panic(fmt.Sprintf("tensor: Slice step %d must be positive", step))
+	}
+	outer, n, inner := AxisSplit(x.Shape, axis)
+	start, end = clampIndex(start, n), clampIndex(end, n)
+	m := 0
+	if end > start {
+		m = (end - start + step - 1) / step
+	}
+	var shape [MaxDims]int
+	r := copy(shape[:], x.Shape)
+	shape[axis] = m
+	out := tp.Result(shape[:r], x)
+	for o := 0; o < outer; o++ {
+		for k := 0; k < m; k++ {
+			src := (o*n + start + k*step) * inner
+			copy(out.Data[(o*m+k)*inner:(o*m+k+1)*inner], x.Data[src:src+inner])
+		}
+	}
+	if out.requiresGrad {
+		tp.record(func() {
+			for o := 0; o < outer; o++ {
+				for k := 0; k < m; k++ {
+					dst := (o*n + start + k*step) * inner
+					accumRow(kOne, x.Grad[dst:dst+inner], 1, out.Grad[(o*m+k)*inner:(o*m+k+1)*inner], nil, 0, nil)
+				}
+			}
+		})
+	}
+	return out
+}
+
+// clampIndex applies Python slice-bound semantics for a sequence of length n.
+func clampIndex(i, n int) int {
+	if i < 0 {
+		i += n
+	}
+	return min(max(i, 0), n)
+}
