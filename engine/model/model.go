@@ -19,15 +19,14 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/streamcast/streamcast/engine/nn"
 	"github.com/streamcast/streamcast/engine/tensor"
 )
 
-// Param is a named trainable tensor. Names are stable across versions of a
-// model kind: the model file stores tensors by name.
-type Param struct {
-	Name string
-	T    *tensor.Tensor
-}
+// Param is a named trainable tensor (engine/nn's, PyTorch state_dict
+// names). Names are stable across versions of a model kind: the model file
+// stores tensors by name.
+type Param = nn.Param
 
 // Common holds the hyper-parameters every forecasting model shares
 // (NeuralForecast's BaseModel arguments that shape the input and output).

@@ -5,18 +5,18 @@
 //	z₁ = ReLU(W₁x + b₁), zₖ = ReLU(Wₖzₖ₋₁ + bₖ), ŷ = W_out z_K + b_out.
 //
 // Defaults follow NeuralForecast (num_layers = 2, hidden_size = 1024); the
-// weights start from PyTorch's nn.Linear initialisation, U(−1/√fan_in,
-// 1/√fan_in) for weights and biases, drawn from a seeded PCG stream. The
+// weights start from PyTorch's nn.Linear initialisation (engine/nn), drawn
+// from a seeded PCG stream. The
 // package registers kind "mlp" with engine/model. Exogenous inputs are not
 // supported yet (univariate windows only).
 package mlp
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/streamcast/streamcast/engine/model"
+	"github.com/streamcast/streamcast/engine/nn"
 	"github.com/streamcast/streamcast/engine/tensor"
 )
 
@@ -72,7 +72,8 @@ func (h Hyper) NumParams() int {
 // only in no-grad mode (weights are read, never written).
 type MLP struct {
 	hyper  Hyper
-	w, b   []*tensor.Tensor // hidden layers then the output layer
+	hidden []*nn.Linear
+	out    *nn.Linear
 	params []model.Param
 }
 
@@ -125,28 +126,23 @@ func New(h Hyper) (*MLP, error) {
 func build(h Hyper, init bool) *MLP {
 	m := &MLP{hyper: h}
 	rng := rand.New(rand.NewPCG(h.Seed, 0x6d6c70))
-	in := h.InputSize
-	add := func(name string, out int) {
-		w := tensor.NewParam(out, in)
-		b := tensor.NewParam(out)
+	layer := func(in, out int) *nn.Linear {
+		l := &nn.Linear{In: in, Out: out, Weight: tensor.NewParam(out, in), Bias: tensor.NewParam(out)}
 		if init {
-			bound := 1 / math.Sqrt(float64(in))
-			for i := range w.Data {
-				w.Data[i] = float32((2*rng.Float64() - 1) * bound)
-			}
-			for i := range b.Data {
-				b.Data[i] = float32((2*rng.Float64() - 1) * bound)
-			}
+			nn.InitLayerDefault(l.Weight, l.Bias, rng)
 		}
-		m.w = append(m.w, w)
-		m.b = append(m.b, b)
-		m.params = append(m.params, model.Param{Name: name + ".weight", T: w}, model.Param{Name: name + ".bias", T: b})
-		in = out
+		return l
 	}
-	for i := 0; i < h.NumLayers; i++ {
-		add(fmt.Sprintf("hidden.%d", i), h.HiddenSize)
+	in := h.InputSize
+	mods := make([]nn.Module, h.NumLayers)
+	for i := range h.NumLayers {
+		m.hidden = append(m.hidden, layer(in, h.HiddenSize))
+		mods[i] = m.hidden[i]
+		in = h.HiddenSize
 	}
-	add("out", h.H)
+	m.out = layer(in, h.H)
+	// NeuralForecast's state_dict names: mlp.<i>.{weight,bias}, out.{weight,bias}
+	m.params = append(nn.Collect("mlp", mods...), nn.Prefixed("out", m.out)...)
 	return m
 }
 
@@ -159,15 +155,14 @@ func (m *MLP) Common() model.Common { return m.hyper.Common }
 // Hyper implements model.Model.
 func (m *MLP) Hyper() any { return m.hyper }
 
-// Params implements model.Model: hidden.i.weight, hidden.i.bias, …,
-// out.weight, out.bias (PyTorch layout: weight is [out, in]).
+// Params implements model.Model: mlp.<i>.weight, mlp.<i>.bias, …,
+// out.weight, out.bias (PyTorch layout and names: weight is [out, in]).
 func (m *MLP) Params() []model.Param { return m.params }
 
 // Forward maps x [B, input_size] to [B, h].
 func (m *MLP) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
-	last := len(m.w) - 1
-	for i := 0; i < last; i++ {
-		x = tensor.ReLU(tp, tensor.Linear(tp, x, m.w[i], m.b[i]))
+	for _, l := range m.hidden {
+		x = tensor.ReLU(tp, l.Forward(tp, x))
 	}
-	return tensor.Linear(tp, x, m.w[last], m.b[last])
+	return m.out.Forward(tp, x)
 }
