@@ -144,7 +144,7 @@ func Embedding(tp *Tape, w *Tensor, idx []int, indexShape ...int) *Tensor {
 			n *= s
 		}
 		if n != len(idx) {
-			panic(fmt.Sprintf("tensor: Embedding got %d indices for index shape %v", len(idx), shape[:nd]))
+			panic(fmt.Sprintf("tensor: Embedding got %d indices for index shape %v", len(idx), append([]int(nil), shape[:nd]...)))
 		}
 	}
 	shape[nd] = d

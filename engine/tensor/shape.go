@@ -37,7 +37,7 @@ func Reshape(tp *Tape, x *Tensor, shape ...int) *Tensor {
 		case d == -1 && infer < 0:
 			infer = i
 		case d < 0:
-			panic(fmt.Sprintf("tensor: Reshape to invalid shape %v", s[:nd]))
+			panic(fmt.Sprintf("tensor: Reshape to invalid shape %v", append([]int(nil), s[:nd]...)))
 		default:
 			n *= d
 		}
@@ -45,13 +45,13 @@ func Reshape(tp *Tape, x *Tensor, shape ...int) *Tensor {
 	total := len(x.Data)
 	if infer >= 0 {
 		if n == 0 || total%n != 0 {
-			panic(fmt.Sprintf("tensor: Reshape %v to %v", x.Shape, s[:nd]))
+			panic(fmt.Sprintf("tensor: Reshape %v to %v", x.Shape, append([]int(nil), s[:nd]...)))
 		}
 		s[infer] = total / n
 		n = total
 	}
 	if n != total {
-		panic(fmt.Sprintf("tensor: Reshape %v (%d elements) to %v", x.Shape, total, s[:nd]))
+		panic(fmt.Sprintf("tensor: Reshape %v (%d elements) to %v", x.Shape, total, append([]int(nil), s[:nd]...)))
 	}
 	out := tp.arena.view(s[:nd], x.Data)
 	if !tp.noGrad && x.requiresGrad {
