@@ -1,0 +1,138 @@
+package sink
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestForecastID(t *testing.T) {
+	tests := []struct {
+		series  string
+		origin  time.Time
+		model   string
+		version string
+		want    string
+	}{
+		{"meter-17", t0, "snaive", "1-m24", "meter-17/2026-11-26T05:00:00Z/snaive@1-m24"},
+		{"a/b", t0.Add(1500 * time.Millisecond), "nhits", "3", "a/b/2026-11-26T05:00:01.5Z/nhits@3"},
+		{"x", t0.In(time.FixedZone("CET", 3600)), "naive", "1", "x/2026-11-26T05:00:00Z/naive@1"},
+	}
+	for _, tc := range tests {
+		if got := ForecastID(tc.series, tc.origin, tc.model, tc.version); got != tc.want {
+			t.Errorf("ForecastID = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	tests := []Forecast{
+		makeForecast("meter-17", t0, 3, 123.4),
+		makeForecast(`we"ird\ser`+"\t\x01ies é", t0.Add(time.Nanosecond), 1, 0),
+		{ID: "x", Series: "s", OriginTS: t0, IssuedAt: t0, Model: "m", ModelVersion: "",
+			Horizon: []Point{{t0, 1e-7}, {t0, 1e21}, {t0, -0.000001}, {t0, 123456789012345678}, {t0, 5e-324}, {t0, -1.5e300}, {t0, 0}}},
+	}
+	for _, f := range tests {
+		got := f.AppendJSON(nil)
+		want, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("AppendJSON differs from encoding/json:\n got %s\nwant %s", got, want)
+		}
+		var back Forecast
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("output not decodable: %v", err)
+		}
+		if !reflect.DeepEqual(back, f) {
+			t.Errorf("round trip: got %+v, want %+v", back, f)
+		}
+	}
+}
+
+func TestAppendJSONComputesIDAndEscapesInvalidUTF8(t *testing.T) {
+	f := makeForecast("bad\xffseries", t0, 1, 1)
+	f.ID = ""
+	var back Forecast
+	if err := json.Unmarshal(f.AppendJSON(nil), &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Series != "bad\uFFFDseries" || back.ID != "bad\uFFFDseries/2026-11-26T05:00:00Z/snaive@1-m24" {
+		t.Fatalf("got id %q series %q", back.ID, back.Series)
+	}
+}
+
+func TestAppendJSONGolden(t *testing.T) {
+	f := makeForecast("meter-17", t0, 4, 123.4)
+	got := f.AppendJSON(nil)
+	path := filepath.Join("testdata", "forecast.golden.json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("golden mismatch:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	ok := makeForecast("s", t0, 2, 1)
+	tests := []struct {
+		name   string
+		mutate func(*Forecast)
+		bad    bool
+	}{
+		{"valid", func(*Forecast) {}, false},
+		{"empty series", func(f *Forecast) { f.Series = "" }, true},
+		{"empty model", func(f *Forecast) { f.Model = "" }, true},
+		{"empty horizon", func(f *Forecast) { f.Horizon = nil }, true},
+		{"NaN mean", func(f *Forecast) { f.Horizon[1].Mean = math.NaN() }, true},
+		{"Inf mean", func(f *Forecast) { f.Horizon[0].Mean = math.Inf(-1) }, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := ok
+			f.Horizon = append([]Point(nil), ok.Horizon...)
+			tc.mutate(&f)
+			err := f.Validate()
+			if tc.bad != (err != nil) || (err != nil && !errors.Is(err, ErrInvalidForecast)) {
+				t.Fatalf("Validate = %v, bad=%v", err, tc.bad)
+			}
+		})
+	}
+}
+
+func BenchmarkAppendJSON(b *testing.B) {
+	f := makeForecast("meter-17", t0, 48, 123.4)
+	buf := f.AppendJSON(nil)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = f.AppendJSON(buf[:0])
+	}
+}
+
+func BenchmarkEncodingJSON(b *testing.B) {
+	f := makeForecast("meter-17", t0, 48, 123.4)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(&f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package sink
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/streamcast/streamcast/ingest"
+)
+
+// ErrNotFound is returned by Get when a series has no stored forecast.
+var ErrNotFound = errors.New("sink: no forecast for series")
+
+// RedisLatest stores the latest forecast per series in Redis as the
+// Forecast JSON under "<prefix>:fc:{<series>}" (the hash tag keeps all keys
+// of a series in one Redis Cluster slot, next to the features state).
+// Writes are last-write-wins: within a batch the pipeline preserves offset
+// order, and a replay re-issues identical forecasts, so the stored value
+// converges to the newest one.
+type RedisLatest struct {
+	rdb    redis.UniversalClient
+	prefix string
+	// TTL, if > 0, expires forecasts of series that stop reporting.
+	TTL  time.Duration
+	pool sync.Pool // *[]byte
+}
+
+// NewRedisLatest returns a store using keyPrefix (default "sc").
+func NewRedisLatest(rdb redis.UniversalClient, keyPrefix string) (*RedisLatest, error) {
+	if rdb == nil {
+		return nil, errors.New("sink: NewRedisLatest needs a redis client")
+	}
+	if keyPrefix == "" {
+		keyPrefix = "sc"
+	}
+	if strings.ContainsAny(keyPrefix, "{}") {
+		return nil, fmt.Errorf("sink: key prefix %q must not contain hash-tag braces", keyPrefix)
+	}
+	return &RedisLatest{rdb: rdb, prefix: keyPrefix}, nil
+}
+
+// Key returns the Redis key holding the latest forecast of series.
+func (r *RedisLatest) Key(series string) string {
+	return r.prefix + ":fc:{" + series + "}"
+}
+
+// Publish stores fs with one pipelined round trip. Redis errors are wrapped
+// with ingest.ErrTransient.
+func (r *RedisLatest) Publish(ctx context.Context, fs []Forecast) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	for i := range fs {
+		if err := fs[i].Validate(); err != nil {
+			return err
+		}
+	}
+	bp, _ := r.pool.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer r.pool.Put(bp)
+	// One arena for all values; go-redis copies the bytes into its write
+	// buffer when the pipeline executes, before we return.
+	data := (*bp)[:0]
+	ends := make([]int, len(fs))
+	for i := range fs {
+		data = fs[i].AppendJSON(data)
+		ends[i] = len(data)
+	}
+	*bp = data
+	pipe := r.rdb.Pipeline()
+	start := 0
+	for i := range fs {
+		pipe.Set(ctx, r.Key(fs[i].Series), data[start:ends[i]], r.TTL)
+		start = ends[i]
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("sink: redis publish: %w", err)
+		}
+		return ingest.Transient(fmt.Errorf("sink: redis publish %d forecasts: %w", len(fs), err))
+	}
+	return nil
+}
+
+// GetRaw returns the stored JSON of series' latest forecast.
+func (r *RedisLatest) GetRaw(ctx context.Context, series string) ([]byte, error) {
+	b, err := r.rdb.Get(ctx, r.Key(series)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("%w %q", ErrNotFound, series)
+	}
+	if err != nil {
+		return nil, ingest.Transient(fmt.Errorf("sink: redis get %q: %w", series, err))
+	}
+	return b, nil
+}
+
+// Get returns series' latest forecast, or an error wrapping ErrNotFound.
+func (r *RedisLatest) Get(ctx context.Context, series string) (*Forecast, error) {
+	b, err := r.GetRaw(ctx, series)
+	if err != nil {
+		return nil, err
+	}
+	var f Forecast
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("sink: stored forecast of %q is corrupt: %w", series, err)
+	}
+	return &f, nil
+}
