@@ -36,7 +36,9 @@ func run(t *testing.T, f func(context.Context, []string, *bytes.Buffer, *bytes.B
 	return out.String(), err
 }
 
-func trainCmd(ctx context.Context, a []string, o, e *bytes.Buffer) error { return TrainMain(ctx, a, o, e) }
+func trainCmd(ctx context.Context, a []string, o, e *bytes.Buffer) error {
+	return TrainMain(ctx, a, o, e)
+}
 func predictCmd(ctx context.Context, a []string, o, e *bytes.Buffer) error {
 	return PredictMain(ctx, a, o, e)
 }
