@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -146,6 +147,9 @@ func (d *decodeState) fail(p *PoisonError) {
 
 // Decode implements Codec.
 func (c *JSONCodec) Decode(key, value []byte, dst *features.Observation) error {
+	if dst == nil {
+		return errors.New("ingest: JSONCodec.Decode needs a non-nil dst")
+	}
 	if maxB := orDefault(c.MaxBytes, DefaultMaxBytes); len(value) > maxB {
 		return poison(ReasonOversized, "value is %d bytes, limit %d", len(value), maxB)
 	}
