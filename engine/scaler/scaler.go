@@ -13,7 +13,6 @@ package scaler
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/streamcast/streamcast/engine/nn"
 	"github.com/streamcast/streamcast/engine/tensor"
@@ -222,14 +221,12 @@ func (s *Scaler) medianMAD(x, mask []float32) (float32, float32, bool) {
 	if len(buf) == 0 {
 		return 0, 0, false
 	}
-	slices.Sort(buf)
 	mid := (len(buf) - 1) / 2
-	med := buf[mid]
+	med := selectK(buf, mid)
 	for i, v := range buf {
 		buf[i] = abs32(v - med)
 	}
-	slices.Sort(buf)
-	return med, buf[mid], true
+	return med, selectK(buf, mid), true
 }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
