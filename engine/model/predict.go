@@ -17,14 +17,21 @@ var ErrEmptyHistory = errors.New("model: empty history")
 // A Predictor is not safe for concurrent use; build one per goroutine
 // (they may share the Model, whose weights are only read).
 type Predictor struct {
-	m  Model
-	c  Common
-	tp *tensor.Tape
+	m    Model
+	c    Common
+	tp   *tensor.Tape
+	sc   *WindowScaler
+	mask []float32 // input validity (front padding of short histories)
 }
 
 // NewPredictor returns a no-grad predictor for m.
 func NewPredictor(m Model) *Predictor {
-	return &Predictor{m: m, c: m.Common(), tp: tensor.NewInferenceTape()}
+	c := m.Common()
+	sc, err := NewWindowScaler(c.ScalerType)
+	if err != nil {
+		panic(err) // Common.Validate accepted the model's scaler type
+	}
+	return &Predictor{m: m, c: c, tp: tensor.NewInferenceTape(), sc: sc}
 }
 
 // Model returns the wrapped model.
@@ -49,6 +56,13 @@ func (p *Predictor) Predict(dst []float64, histories [][]float64) error {
 	}
 	p.tp.Reset()
 	x := p.tp.Result([]int{len(histories), L})
+	var mask []float32
+	if !p.sc.Identity() {
+		if cap(p.mask) < len(x.Data) {
+			p.mask = make([]float32, len(x.Data))
+		}
+		mask = p.mask[:len(x.Data)]
+	}
 	for i, h := range histories {
 		row := x.Data[i*L : (i+1)*L]
 		if len(h) > L {
@@ -58,8 +72,17 @@ func (p *Predictor) Predict(dst []float64, histories [][]float64) error {
 		for j, v := range h {
 			row[pad+j] = float32(v)
 		}
+		if mask != nil {
+			m := mask[i*L : (i+1)*L]
+			for j := range m {
+				m[j] = 0
+				if j >= pad {
+					m[j] = 1
+				}
+			}
+		}
 	}
-	y := p.forward(x)
+	y := p.forward(x, mask)
 	for i, v := range y.Data {
 		dst[i] = float64(v)
 	}
@@ -79,10 +102,13 @@ func (p *Predictor) PredictWindows(dst, x []float32, b int) error {
 	p.tp.Reset()
 	xt := p.tp.Result([]int{b, L})
 	copy(xt.Data, x)
-	copy(dst, p.forward(xt).Data)
+	copy(dst, p.forward(xt, nil).Data)
 	return nil
 }
 
-func (p *Predictor) forward(x *tensor.Tensor) *tensor.Tensor {
-	return p.m.Forward(p.tp, x)
+// forward scales x (statistics from the inputs valid under mask, nil =
+// all), runs the model and maps the output back to the data scale.
+func (p *Predictor) forward(x *tensor.Tensor, mask []float32) *tensor.Tensor {
+	p.sc.Fit(x, mask)
+	return p.sc.Inverse(p.tp, p.m.Forward(p.tp, p.sc.Transform(p.tp, x)))
 }

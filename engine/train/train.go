@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/streamcast/streamcast/engine/loss"
 	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/optim"
 	"github.com/streamcast/streamcast/engine/tensor"
@@ -38,8 +39,9 @@ type Result struct {
 
 // Trainer holds the state of one Fit call: data windows, a fresh Adam
 // optimiser and StepLR schedule, the recording tape and reusable batch
-// buffers. Step allocates nothing of its own once warm (the tape's recorded
-// closures of tensor ops are the only per-step allocations).
+// buffers. Step allocates nothing of its own once warm: the backward
+// closures that tensor ops record on the tape (one per op) are the only
+// per-step allocations.
 type Trainer struct {
 	m      model.Model
 	cfg    Config
@@ -50,7 +52,8 @@ type Trainer struct {
 	opt    *optim.Adam
 	sched  *optim.StepLR
 	tp     *tensor.Tape
-	loss   *maskedMAE
+	loss   loss.MAE
+	sc     *model.WindowScaler
 	rng    *rand.Rand
 
 	order    []int // series shuffle
@@ -59,13 +62,15 @@ type Trainer struct {
 	prefix   []int // cumulative window counts over batch
 	samp     sampler
 	picks    []int
+	xmask    []float32 // input availability, for the scaler
 	y, mask  []float32
+	yT, mT   *tensor.Tensor // tensors over y and mask
 	steps    int
-	valTape  *tensor.Tape
+	valPred  *model.Predictor
 	valX     []float32
 	valY     []float32
 	valMask  []float32
-	valBatch int
+	valOut   []float32
 }
 
 // NewTrainer prepares a training run of m on series (values oldest first).
@@ -74,13 +79,14 @@ func NewTrainer(m model.Model, series [][]float64, cfg Config) (*Trainer, error)
 		return nil, err
 	}
 	c := m.Common()
-	if c.ScalerType != "" && c.ScalerType != "identity" {
-		return nil, fmt.Errorf("train: scaler_type %q is not supported yet", c.ScalerType)
+	sc, err := model.NewWindowScaler(c.ScalerType)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
 	}
 	if len(series) == 0 {
 		return nil, fmt.Errorf("%w: no series", ErrData)
 	}
-	t := &Trainer{m: m, cfg: cfg, L: c.InputSize, H: c.H, tp: tensor.NewTape(), loss: newMaskedMAE(),
+	t := &Trainer{m: m, cfg: cfg, L: c.InputSize, H: c.H, tp: tensor.NewTape(), sc: sc,
 		rng: rand.New(rand.NewPCG(cfg.Seed, 0x747261696e))}
 	trainPart := make([][]float32, len(series))
 	var valPart [][]float32
@@ -115,7 +121,7 @@ func NewTrainer(m model.Model, series [][]float64, cfg Config) (*Trainer, error)
 			return nil, fmt.Errorf("%w: no series is long enough (input_size + val_size = %d) for validation", ErrData, t.L+cfg.ValSize)
 		}
 		t.val = newWindowSet(valPart, t.L, t.H, cfg.StepSize, false)
-		t.valTape = tensor.NewInferenceTape()
+		t.valPred = model.NewPredictor(m)
 	}
 	for _, p := range m.Params() {
 		t.params = append(t.params, p.T)
@@ -165,7 +171,11 @@ func (t *Trainer) sampleWindows(x *tensor.Tensor) {
 		b := sort.SearchInts(t.prefix, p+1) - 1
 		i := t.batch[b]
 		k := p - t.prefix[b]
-		t.win.fill(i, k, x.Data[r*t.L:(r+1)*t.L], t.y[r*t.H:(r+1)*t.H], t.mask[r*t.H:(r+1)*t.H])
+		var xm []float32
+		if !t.sc.Identity() {
+			xm = t.xmask[r*t.L : (r+1)*t.L]
+		}
+		t.win.fill(i, k, x.Data[r*t.L:(r+1)*t.L], xm, t.y[r*t.H:(r+1)*t.H], t.mask[r*t.H:(r+1)*t.H])
 	}
 }
 
@@ -201,16 +211,27 @@ func (t *Trainer) pick() int {
 // Step runs one optimisation step and returns its training loss.
 func (t *Trainer) Step() float64 {
 	k := t.pick()
-	if cap(t.y) < k*t.H {
+	if t.yT == nil || t.yT.Shape[0] != k {
 		t.y = make([]float32, k*t.H)
 		t.mask = make([]float32, k*t.H)
+		t.xmask = make([]float32, k*t.L)
+		t.yT = tensor.FromSlice(t.y, k, t.H)
+		t.mT = tensor.FromSlice(t.mask, k, t.H)
 	}
-	t.y, t.mask = t.y[:k*t.H], t.mask[:k*t.H]
 	t.tp.Reset()
 	x := t.tp.Result([]int{k, t.L})
 	t.sampleWindows(x)
-	yhat := t.m.Forward(t.tp, x)
-	loss := t.loss.forward(t.tp, yhat, t.y, t.mask)
+	// Per-window scaling (NeuralForecast's _normalization): statistics from
+	// the valid inputs; inputs and targets are scaled, the loss is taken on
+	// the scaled values.
+	var xm []float32
+	if !t.sc.Identity() {
+		xm = t.xmask
+	}
+	t.sc.Fit(x, xm)
+	t.sc.ScaleInPlace(t.y, k)
+	yhat := t.m.Forward(t.tp, t.sc.Transform(t.tp, x))
+	loss := t.loss.Forward(t.tp, yhat, t.yT, t.mT)
 	t.opt.ZeroGrad()
 	t.tp.Backward(loss)
 	if t.cfg.GradClipNorm > 0 {
@@ -222,8 +243,8 @@ func (t *Trainer) Step() float64 {
 	return float64(loss.Data[0])
 }
 
-// ValLoss returns the MAE of the model over every validation window (NaN
-// without validation data).
+// ValLoss returns the MAE of the model, on the data scale, over every
+// validation window (NaN without validation data).
 func (t *Trainer) ValLoss() float64 {
 	if t.val == nil {
 		return math.NaN()
@@ -233,14 +254,15 @@ func (t *Trainer) ValLoss() float64 {
 		t.valX = make([]float32, chunk*t.L)
 		t.valY = make([]float32, chunk*t.H)
 		t.valMask = make([]float32, chunk*t.H)
+		t.valOut = make([]float32, chunk*t.H)
 	}
 	var sum, cnt float64
 	flush := func(b int) {
-		t.valTape.Reset()
-		x := t.valTape.Result([]int{b, t.L})
-		copy(x.Data, t.valX[:b*t.L])
-		yhat := t.m.Forward(t.valTape, x)
-		for j, v := range yhat.Data {
+		out := t.valOut[:b*t.H]
+		if err := t.valPred.PredictWindows(out, t.valX[:b*t.L], b); err != nil {
+			panic(err) // sizes are ours
+		}
+		for j, v := range out {
 			m := float64(t.valMask[j])
 			sum += m * math.Abs(float64(v)-float64(t.valY[j]))
 			cnt += m
@@ -252,7 +274,7 @@ func (t *Trainer) ValLoss() float64 {
 		// step, … up to val_size−h of the validation slice
 		full := (t.cfg.ValSize-t.H)/t.cfg.StepSize + 1
 		for k := 0; k < full; k++ {
-			t.val.fill(i, k, t.valX[b*t.L:(b+1)*t.L], t.valY[b*t.H:(b+1)*t.H], t.valMask[b*t.H:(b+1)*t.H])
+			t.val.fill(i, k, t.valX[b*t.L:(b+1)*t.L], nil, t.valY[b*t.H:(b+1)*t.H], t.valMask[b*t.H:(b+1)*t.H])
 			b++
 			if b == chunk {
 				flush(b)

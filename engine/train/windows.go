@@ -44,9 +44,10 @@ func (w *windowSet) total() int {
 	return n
 }
 
-// fill writes window k of series i: L inputs into x, h targets into y and
-// the target availability (1 real, 0 padding) into mask.
-func (w *windowSet) fill(i, k int, x, y, mask []float32) {
+// fill writes window k of series i: L inputs into x and their
+// availability into xmask (may be nil), h targets into y and the target
+// availability (1 real, 0 padding) into mask.
+func (w *windowSet) fill(i, k int, x, xmask, y, mask []float32) {
 	s := w.series[i]
 	start := w.first[i] + k*w.step - w.pad // original index of the first input
 	x = x[:w.L]
@@ -56,6 +57,16 @@ func (w *windowSet) fill(i, k int, x, y, mask []float32) {
 			x[t] = s[o]
 		} else {
 			x[t] = 0
+		}
+	}
+	if xmask != nil {
+		xmask = xmask[:w.L]
+		for t := range xmask {
+			o := start + t
+			xmask[t] = 0
+			if o >= 0 && o < len(s) {
+				xmask[t] = 1
+			}
 		}
 	}
 	y = y[:w.H]
