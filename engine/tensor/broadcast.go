@@ -313,19 +313,26 @@ func accumRow(kind int, dst []float32, sd int, g, v []float32, sv int, w []float
 		}
 	}
 	// General strides.
-	for i, x := range g {
-		j := i * sd
-		switch kind {
-		case kOne:
-			dst[j] += x
-		case kNeg:
-			dst[j] -= x
-		case kMul:
-			dst[j] += x * v[i*sv]
-		case kDiv:
-			dst[j] += x / v[i*sv]
-		case kDivB:
-			dst[j] -= x * w[i] / v[i*sv]
+	switch kind {
+	case kOne:
+		for i, x := range g {
+			dst[i*sd] += x
+		}
+	case kNeg:
+		for i, x := range g {
+			dst[i*sd] -= x
+		}
+	case kMul:
+		for i, x := range g {
+			dst[i*sd] += x * v[i*sv]
+		}
+	case kDiv:
+		for i, x := range g {
+			dst[i*sd] += x / v[i*sv]
+		}
+	case kDivB:
+		for i, x := range g {
+			dst[i*sd] -= x * w[i] / v[i*sv]
 		}
 	}
 }

@@ -85,3 +85,63 @@ func sigmoid32(x float32) float32 {
 	e := exp32(x)
 	return e / (1 + e)
 }
+
+// expSlice writes eˣ of every src element into dst (len(dst) elements; dst
+// may alias src). It is exp32 with the polynomial inlined and branch-free
+// rounding, the batch kernel of Exp, Softmax and Sigmoid.
+func expSlice(dst, src []float32) {
+	const shifter = 12582912 // 1.5·2²³: adding it rounds to an integer
+	src = src[:len(dst)]
+	for i, x := range src {
+		if !(x >= -87.33654 && x <= 88) { // rare: overflow, subnormal, NaN
+			dst[i] = exp32(x)
+			continue
+		}
+		y := x*log2e + shifter
+		n := int32(math.Float32bits(y)) - int32(math.Float32bits(shifter))
+		fn := y - shifter
+		r := x - fn*ln2Hi
+		r -= fn * ln2Lo
+		z := r * r
+		p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
+		p = p*z + r + 1
+		dst[i] = p * math.Float32frombits(uint32(n+127)<<23)
+	}
+}
+
+// log32 returns ln x in float32 (Cephes logf): NaN for x < 0, −Inf at 0.
+func log32(x float32) float32 {
+	if !(x > 0 && x <= math.MaxFloat32) || x < 1.1754944e-38 {
+		return float32(math.Log(float64(x))) // 0, negatives, subnormals, Inf, NaN
+	}
+	bits := math.Float32bits(x)
+	e := int32(bits>>23) - 126
+	m := math.Float32frombits(bits&0x007fffff | 0x3f000000) // mantissa in [0.5, 1)
+	if m < 0.70710678118654752440 {
+		e--
+		m = m + m - 1
+	} else {
+		m = m - 1
+	}
+	z := m * m
+	y := ((((((((7.0376836292e-2*m-1.1514610310e-1)*m+1.1676998740e-1)*m-1.2420140846e-1)*m+
+		1.4249322787e-1)*m-1.6668057665e-1)*m+2.0000714765e-1)*m-2.4999993993e-1)*m + 3.3333331174e-1) * m * z
+	fe := float32(e)
+	y += -2.12194440e-4 * fe
+	y += -0.5 * z
+	return m + y + 0.693359375*fe
+}
+
+// log1p32 returns ln(1+x) in float32, accurate for small |x| (Kahan's
+// log(u)·x/(u−1) correction).
+func log1p32(x float32) float32 {
+	u := 1 + x
+	if u == 1 {
+		return x
+	}
+	d := u - 1
+	if u == float32(math.Inf(1)) {
+		return log32(u)
+	}
+	return log32(u) * (x / d)
+}

@@ -16,6 +16,14 @@ func TestFastMathAccuracy(t *testing.T) {
 		{"exp", exp32, math.Exp, -87, 88.7, 4e-7},
 		{"tanh", tanh32, math.Tanh, -20, 20, 4e-7},
 		{"sigmoid", sigmoid32, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }, -80, 80, 5e-7},
+		{"expSlice", func(x float32) float32 {
+			var d [1]float32
+			expSlice(d[:], []float32{x})
+			return d[0]
+		}, math.Exp, -87, 88.7, 4e-7},
+		{"log", log32, math.Log, 1e-30, 1e4, 3e-7},
+		{"log1p", log1p32, math.Log1p, -0.999, 50, 4e-7},
+		{"log1pSmall", log1p32, math.Log1p, -1e-3, 1e-3, 4e-7},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -45,11 +53,24 @@ func TestFastMathAccuracy(t *testing.T) {
 		{tanh32(0), 0},
 		{sigmoid32(-200), 0},
 		{sigmoid32(200), 1},
+		{log32(1), 0},
+		{log32(0), float32(math.Inf(-1))},
+		{log32(float32(math.Inf(1))), float32(math.Inf(1))},
+		{log1p32(0), 0},
+		{log1p32(-1), float32(math.Inf(-1))},
 	}
 	for i, s := range specials {
 		if s.got != s.want {
 			t.Errorf("special %d: got %g, want %g", i, s.got, s.want)
 		}
+	}
+	if v := log32(-1); v == v {
+		t.Errorf("log32(-1) = %g", v)
+	}
+	d := make([]float32, 5)
+	expSlice(d, []float32{100, -200, float32(math.NaN()), 88.5, -100})
+	if !math.IsInf(float64(d[0]), 1) || d[1] != 0 || d[2] == d[2] || d[3] != exp32(88.5) || d[4] != exp32(-100) {
+		t.Errorf("expSlice specials %v", d)
 	}
 	if v := exp32(float32(math.NaN())); v == v {
 		t.Errorf("exp32(NaN) = %g", v)

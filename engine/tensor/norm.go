@@ -201,54 +201,95 @@ func BatchNorm1d(tp *Tape, x, weight, bias *Tensor, st *BatchNormState, train bo
 	if len(out.Data) == 0 {
 		return out
 	}
-	stats := tp.Scratch(2 * c) // mean, rstd per channel
+	// Scratch: mean, rstd, scale, shift per channel, plus Σg, Σg·x̂ for backward.
+	ns := 4 * c
+	if out.requiresGrad {
+		ns = 6 * c
+	}
+	stats := tp.Scratch(ns)
+	mean, rstd, scale, shift := stats[:c], stats[c:2*c], stats[2*c:3*c], stats[3*c:4*c]
 	cl := c * l
-	for ch := 0; ch < c; ch++ {
-		var mean, rstd float32
-		if train {
-			var s float64
-			for n := 0; n < nb; n++ {
-				s += float64(sum32(x.Data[n*cl+ch*l : n*cl+(ch+1)*l]))
-			}
-			m := s / float64(count)
-			var v float64
-			for n := 0; n < nb; n++ {
-				var vs float32
-				mf := float32(m)
-				for _, xv := range x.Data[n*cl+ch*l : n*cl+(ch+1)*l] {
-					dv := xv - mf
-					vs += dv * dv
-				}
-				v += float64(vs)
-			}
-			v /= float64(count)
-			mean, rstd = float32(m), float32(1/math.Sqrt(v+float64(st.Eps)))
-			mom := float64(st.Momentum)
-			st.RunningMean[ch] = float32((1-mom)*float64(st.RunningMean[ch]) + mom*m)
-			st.RunningVar[ch] = float32((1-mom)*float64(st.RunningVar[ch]) + mom*v*float64(count)/float64(count-1))
-		} else {
-			mean = st.RunningMean[ch]
-			rstd = float32(1 / math.Sqrt(float64(st.RunningVar[ch])+float64(st.Eps)))
-		}
-		stats[2*ch], stats[2*ch+1] = mean, rstd
-		scale, shift := rstd, -mean*rstd
-		if weight != nil {
-			scale *= weight.Data[ch]
-			shift *= weight.Data[ch]
-		}
-		if bias != nil {
-			shift += bias.Data[ch]
-		}
+	if train {
+		// Loops run sample → channel → position so that memory is walked
+		// in order for both (N, C) and (N, C, L).
 		for n := 0; n < nb; n++ {
-			lo := n*cl + ch*l
-			yr := out.Data[lo : lo+l]
-			for i, xv := range x.Data[lo : lo+l] {
-				yr[i] = xv*scale + shift
+			xn := x.Data[n*cl : (n+1)*cl]
+			if l == 1 {
+				for ch, v := range xn[:c] {
+					mean[ch] += v
+				}
+				continue
 			}
+			for ch := range mean {
+				mean[ch] += sum32(xn[ch*l : (ch+1)*l])
+			}
+		}
+		inv := 1 / float32(count)
+		for ch := range mean {
+			mean[ch] *= inv
+		}
+		vr := rstd // accumulate Σ(x−μ)² in place of rstd
+		for n := 0; n < nb; n++ {
+			xn := x.Data[n*cl : (n+1)*cl]
+			if l == 1 {
+				for ch, v := range xn[:c] {
+					d := v - mean[ch]
+					vr[ch] += d * d
+				}
+				continue
+			}
+			for ch := range mean {
+				m := mean[ch]
+				var a float32
+				for _, v := range xn[ch*l : (ch+1)*l] {
+					d := v - m
+					a += d * d
+				}
+				vr[ch] += a
+			}
+		}
+		mom := float64(st.Momentum)
+		unbias := float64(count) / float64(count-1)
+		for ch := range mean {
+			v := float64(vr[ch] * inv)
+			rstd[ch] = float32(1 / math.Sqrt(v+float64(st.Eps)))
+			st.RunningMean[ch] = float32((1-mom)*float64(st.RunningMean[ch]) + mom*float64(mean[ch]))
+			st.RunningVar[ch] = float32((1-mom)*float64(st.RunningVar[ch]) + mom*v*unbias)
+		}
+		st.NumBatchesTracked++
+	} else {
+		for ch := range mean {
+			mean[ch] = st.RunningMean[ch]
+			rstd[ch] = float32(1 / math.Sqrt(float64(st.RunningVar[ch])+float64(st.Eps)))
 		}
 	}
-	if train {
-		st.NumBatchesTracked++
+	for ch := range mean {
+		sc, sh := rstd[ch], -mean[ch]*rstd[ch]
+		if weight != nil {
+			sc *= weight.Data[ch]
+			sh *= weight.Data[ch]
+		}
+		if bias != nil {
+			sh += bias.Data[ch]
+		}
+		scale[ch], shift[ch] = sc, sh
+	}
+	for n := 0; n < nb; n++ {
+		xn, yn := x.Data[n*cl:(n+1)*cl], out.Data[n*cl:(n+1)*cl]
+		if l == 1 {
+			sc, sh := scale[:len(xn)], shift[:len(xn)]
+			for ch, v := range xn {
+				yn[ch] = v*sc[ch] + sh[ch]
+			}
+			continue
+		}
+		for ch := range scale {
+			sc, sh := scale[ch], shift[ch]
+			yr := yn[ch*l : (ch+1)*l]
+			for i, v := range xn[ch*l : (ch+1)*l] {
+				yr[i] = v*sc + sh
+			}
+		}
 	}
 	if out.requiresGrad {
 		tp.record(func() { batchNormBackward(x, weight, bias, out, stats, train) })
@@ -256,6 +297,8 @@ func BatchNorm1d(tp *Tape, x, weight, bias *Tensor, st *BatchNormState, train bo
 	return out
 }
 
+// batchNormBackward accumulates the gradients of BatchNorm1d; stats holds
+// mean, rstd, scale, shift and two accumulators per channel.
 func batchNormBackward(x, weight, bias, out *Tensor, stats []float32, train bool) {
 	nb, c := x.Shape[0], x.Shape[1]
 	l := 1
@@ -263,48 +306,83 @@ func batchNormBackward(x, weight, bias, out *Tensor, stats []float32, train bool
 		l = x.Shape[2]
 	}
 	cl := c * l
-	inv := 1 / float32(nb*l)
-	for ch := 0; ch < c; ch++ {
-		mean, rstd := stats[2*ch], stats[2*ch+1]
-		var sg, sgx float32 // Σ g, Σ g ⊙ x̂
-		for n := 0; n < nb; n++ {
-			lo := n*cl + ch*l
-			g := out.Grad[lo : lo+l]
-			var a, b float32
-			for i, xv := range x.Data[lo : lo+l] {
-				a += g[i]
-				b += g[i] * (xv - mean)
+	mean, rstd := stats[:c], stats[c:2*c]
+	sg, sgx := stats[4*c:5*c], stats[5*c:6*c] // Σ g, Σ g·(x−μ)
+	clear(sg)
+	clear(sgx)
+	for n := 0; n < nb; n++ {
+		xn, gn := x.Data[n*cl:(n+1)*cl], out.Grad[n*cl:(n+1)*cl]
+		if l == 1 {
+			gn = gn[:len(xn)]
+			for ch, v := range xn {
+				g := gn[ch]
+				sg[ch] += g
+				sgx[ch] += g * (v - mean[ch])
 			}
-			sg += a
-			sgx += b
-		}
-		sgx *= rstd
-		if weight != nil && weight.requiresGrad {
-			weight.Grad[ch] += sgx
-		}
-		if bias != nil && bias.requiresGrad {
-			bias.Grad[ch] += sg
-		}
-		if !x.requiresGrad {
 			continue
 		}
-		scale := rstd
-		if weight != nil {
-			scale *= weight.Data[ch]
-		}
-		mg, mgx := sg*inv, sgx*inv
-		for n := 0; n < nb; n++ {
-			lo := n*cl + ch*l
-			g, xg := out.Grad[lo:lo+l], x.Grad[lo:lo+l]
-			xr := x.Data[lo : lo+l]
-			if !train {
-				for i, v := range g {
-					xg[i] += scale * v
-				}
-				continue
+		for ch := range sg {
+			m := mean[ch]
+			g := gn[ch*l : (ch+1)*l]
+			var a, b float32
+			for i, v := range xn[ch*l : (ch+1)*l] {
+				a += g[i]
+				b += g[i] * (v - m)
 			}
-			for i, v := range g {
-				xg[i] += scale * (v - mg - (xr[i]-mean)*rstd*mgx)
+			sg[ch] += a
+			sgx[ch] += b
+		}
+	}
+	for ch := range sgx {
+		sgx[ch] *= rstd[ch] // Σ g·x̂
+	}
+	if weight != nil && weight.requiresGrad {
+		for ch, v := range sgx {
+			weight.Grad[ch] += v
+		}
+	}
+	if bias != nil && bias.requiresGrad {
+		for ch, v := range sg {
+			bias.Grad[ch] += v
+		}
+	}
+	if !x.requiresGrad {
+		return
+	}
+	// ∂L/∂x = a·g + b·x + d per channel, with a = w·r and, in training,
+	// b = −a·r·mean(g·x̂), d = −a·mean(g) − b·μ. Reuse sg/sgx for b and d and
+	// the scale slot for a.
+	a := stats[2*c : 3*c]
+	inv := 1 / float32(nb*l)
+	for ch := range a {
+		w := float32(1)
+		if weight != nil {
+			w = weight.Data[ch]
+		}
+		a[ch] = w * rstd[ch]
+		if train {
+			b := -a[ch] * rstd[ch] * sgx[ch] * inv
+			sg[ch], sgx[ch] = -a[ch]*sg[ch]*inv-b*mean[ch], b
+		} else {
+			sg[ch], sgx[ch] = 0, 0
+		}
+	}
+	d, b := sg, sgx
+	for n := 0; n < nb; n++ {
+		xn, gn, xg := x.Data[n*cl:(n+1)*cl], out.Grad[n*cl:(n+1)*cl], x.Grad[n*cl:(n+1)*cl]
+		if l == 1 {
+			gn, xg = gn[:len(xn)], xg[:len(xn)]
+			for ch, v := range xn {
+				xg[ch] += a[ch]*gn[ch] + b[ch]*v + d[ch]
+			}
+			continue
+		}
+		for ch := range a {
+			ac, bc, dc := a[ch], b[ch], d[ch]
+			g, xr := gn[ch*l:(ch+1)*l], xn[ch*l:(ch+1)*l]
+			xgr := xg[ch*l : (ch+1)*l]
+			for i, v := range xr {
+				xgr[i] += ac*g[i] + bc*v + dc
 			}
 		}
 	}

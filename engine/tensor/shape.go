@@ -148,10 +148,33 @@ func Permute(tp *Tape, x *Tensor, perm ...int) *Tensor {
 		}
 	})
 	if out.requiresGrad {
-		bp := pl // copied so that pl itself stays on the stack in inference
+		// Backward walks x.Grad in order (contiguous writes) and reads
+		// out.Grad with the strides of the inverse permutation.
+		var ostr [MaxDims]int
+		st := 1
+		for i := r - 1; i >= 0; i-- {
+			ostr[i] = st
+			st *= shape[i]
+		}
+		var gstr [MaxDims]int
+		for i, p := range perm {
+			if p < 0 {
+				p += r
+			}
+			gstr[p] = ostr[i]
+		}
+		bp := permPlan(x.Shape, gstr[:r]) // escapes with the closure, training only
 		tp.record(func() {
-			bp.rows(func(o, ix, _ int) {
-				accumRow(kOne, x.Grad[ix:], sx, out.Grad[o:o+n], nil, 0, nil)
+			n, so, _ := bp.rowLen()
+			bp.rows(func(ix, io, _ int) {
+				dst := x.Grad[ix : ix+n]
+				if so == 1 {
+					accumRow(kOne, dst, 1, out.Grad[io:io+n], nil, 0, nil)
+					return
+				}
+				for i := range dst {
+					dst[i] += out.Grad[io+i*so]
+				}
 			})
 		})
 	}

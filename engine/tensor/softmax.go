@@ -49,13 +49,17 @@ func softmax(tp *Tape, name string, x *Tensor, axis int, logOut bool) *Tensor {
 		for k := 0; k < n; k++ {
 			xr, yr := xb[k*inner:(k+1)*inner], yb[k*inner:(k+1)*inner]
 			for i, v := range xr {
-				e := exp32(v - m[i])
-				s[i] += e
-				if logOut {
-					yr[i] = v - m[i]
-				} else {
-					yr[i] = e
+				yr[i] = v - m[i]
+			}
+			if logOut {
+				for i, v := range yr {
+					s[i] += exp32(v)
 				}
+				continue
+			}
+			expSlice(yr, yr)
+			for i, e := range yr {
+				s[i] += e
 			}
 		}
 		for i := range s {
@@ -77,11 +81,14 @@ func softmax(tp *Tape, name string, x *Tensor, axis int, logOut bool) *Tensor {
 		}
 	}
 	if out.requiresGrad {
-		var dots []float32
+		var dots, probs []float32
 		if inner > 1 {
 			dots = tp.Scratch(inner)
 		}
-		tp.record(func() { softmaxBackward(x, out, outer, n, inner, logOut, dots) })
+		if logOut {
+			probs = tp.Scratch(n * inner)
+		}
+		tp.record(func() { softmaxBackward(x, out, outer, n, inner, logOut, dots, probs) })
 	}
 	return out
 }
@@ -95,38 +102,39 @@ func softmaxRow(y, x []float32, logOut bool) {
 			m = v
 		}
 	}
-	var s float32
+	for i, v := range x {
+		y[i] = v - m
+	}
+	expSlice(y, y)
 	if logOut {
-		for _, v := range x {
-			s += exp32(v - m)
-		}
-		ls := m + float32(math.Log(float64(s)))
+		ls := m + float32(math.Log(float64(sum32(y))))
 		for i, v := range x {
 			y[i] = v - ls
 		}
 		return
 	}
-	for i, v := range x {
-		e := exp32(v - m)
-		y[i] = e
-		s += e
-	}
-	inv := 1 / s
+	inv := 1 / sum32(y)
 	for i := range y {
 		y[i] *= inv
 	}
 }
 
-func softmaxBackward(x, out *Tensor, outer, n, inner int, logOut bool, dots []float32) {
+// softmaxBackward accumulates ∂L/∂x; probs (log-softmax only) is a block-sized
+// buffer for exp(y).
+func softmaxBackward(x, out *Tensor, outer, n, inner int, logOut bool, dots, probs []float32) {
 	for o := 0; o < outer; o++ {
 		lo, hi := o*n*inner, (o+1)*n*inner
 		g, y, gx := out.Grad[lo:hi], out.Data[lo:hi], x.Grad[lo:hi]
+		if logOut {
+			expSlice(probs, y)
+		}
 		if inner == 1 {
 			var d float32
 			if logOut {
 				d = sum32(g)
+				p := probs[:len(g)]
 				for i, v := range g {
-					gx[i] += v - exp32(y[i])*d
+					gx[i] += v - p[i]*d
 				}
 				continue
 			}
@@ -153,7 +161,7 @@ func softmaxBackward(x, out *Tensor, outer, n, inner int, logOut bool, dots []fl
 			gr, yr, xr := g[k*inner:(k+1)*inner], y[k*inner:(k+1)*inner], gx[k*inner:(k+1)*inner]
 			for i, v := range gr {
 				if logOut {
-					xr[i] += v - exp32(yr[i])*dots[i]
+					xr[i] += v - probs[k*inner+i]*dots[i]
 				} else {
 					xr[i] += yr[i] * (v - dots[i])
 				}

@@ -15,21 +15,31 @@ func unaryResult(tp *Tape, x *Tensor) (*Tensor, []float32) {
 func ReLU(tp *Tape, x *Tensor) *Tensor {
 	out, xd := unaryResult(tp, x)
 	for i, v := range xd {
-		if v > 0 {
-			out.Data[i] = v
-		}
+		out.Data[i] = relu32(v)
 	}
 	if out.requiresGrad {
 		tp.record(func() {
 			g, xg := out.Grad, x.Grad[:len(out.Grad)]
 			for i, v := range x.Data[:len(g)] {
-				if v > 0 {
-					xg[i] += g[i]
-				}
+				xg[i] += math.Float32frombits(math.Float32bits(g[i]) & positiveMask(v))
 			}
 		})
 	}
 	return out
+}
+
+// relu32 returns max(v, 0) without a data-dependent branch (random signs
+// would defeat branch prediction); NaN stays NaN.
+func relu32(v float32) float32 {
+	b := math.Float32bits(v)
+	return math.Float32frombits(b &^ uint32(int32(b)>>31))
+}
+
+// positiveMask returns all ones when v > 0 (or is a positive NaN) and 0
+// otherwise, without branching.
+func positiveMask(v float32) uint32 {
+	b := int32(math.Float32bits(v))
+	return uint32(-b>>31) &^ uint32(b>>31)
 }
 
 // Exp returns eˣ elementwise.
@@ -37,9 +47,7 @@ func ReLU(tp *Tape, x *Tensor) *Tensor {
 // Backward: ∂L/∂x += ∂L/∂out · eˣ.
 func Exp(tp *Tape, x *Tensor) *Tensor {
 	out, xd := unaryResult(tp, x)
-	for i, v := range xd {
-		out.Data[i] = exp32(v)
-	}
+	expSlice(out.Data, xd)
 	if out.requiresGrad {
 		tp.record(func() { accumRow(kMul, x.Grad, 1, out.Grad, out.Data, 1, nil) })
 	}
@@ -168,8 +176,13 @@ func Tanh(tp *Tape, x *Tensor) *Tensor {
 // Backward: ∂L/∂x += ∂L/∂out · σ(x)(1 − σ(x)).
 func Sigmoid(tp *Tape, x *Tensor) *Tensor {
 	out, xd := unaryResult(tp, x)
+	y := out.Data
 	for i, v := range xd {
-		out.Data[i] = sigmoid32(v)
+		y[i] = -v
+	}
+	expSlice(y, y)
+	for i, e := range y {
+		y[i] = 1 / (1 + e) // e = +Inf gives 0: σ's tail, correct relative to float32
 	}
 	if out.requiresGrad {
 		tp.record(func() {
@@ -187,12 +200,13 @@ func Sigmoid(tp *Tape, x *Tensor) *Tensor {
 // Backward: ∂L/∂x += ∂L/∂out for x > 0, ∂L/∂out · αeˣ = ∂L/∂out · (out + α) otherwise.
 func ELU(tp *Tape, x *Tensor, alpha float32) *Tensor {
 	out, xd := unaryResult(tp, x)
+	y := out.Data
 	for i, v := range xd {
-		if v > 0 {
-			out.Data[i] = v
-		} else {
-			out.Data[i] = alpha * (exp32(v) - 1)
-		}
+		y[i] = v - relu32(v) // min(v, 0)
+	}
+	expSlice(y, y)
+	for i, v := range xd {
+		y[i] = relu32(v) + alpha*(y[i]-1)
 	}
 	if out.requiresGrad {
 		tp.record(func() {
@@ -215,13 +229,13 @@ func ELU(tp *Tape, x *Tensor, alpha float32) *Tensor {
 // Backward: ∂L/∂x += ∂L/∂out · σ(βx), or ∂L/∂out where βx > threshold.
 func Softplus(tp *Tape, x *Tensor, beta, threshold float32) *Tensor {
 	out, xd := unaryResult(tp, x)
-	b := float64(beta)
+	inv := 1 / beta
 	for i, v := range xd {
 		bx := beta * v
 		if bx > threshold {
 			out.Data[i] = v
 		} else {
-			out.Data[i] = float32(math.Log1p(math.Exp(float64(bx))) / b)
+			out.Data[i] = log1p32(exp32(bx)) * inv
 		}
 	}
 	if out.requiresGrad {
@@ -253,18 +267,25 @@ const (
 // Backward: ∂L/∂x += ∂L/∂out · (Φ(x) + x·φ(x)), φ the standard normal density.
 func GELU(tp *Tape, x *Tensor) *Tensor {
 	out, xd := unaryResult(tp, x)
+	var cdf []float32 // Φ(x), saved for backward
+	if out.requiresGrad {
+		cdf = tp.Scratch(len(xd))
+	}
 	for i, v := range xd {
-		xv := float64(v)
-		out.Data[i] = float32(0.5 * xv * (1 + math.Erf(xv*invSqrt2)))
+		c := float32(0.5 * (1 + math.Erf(float64(v)*invSqrt2)))
+		out.Data[i] = v * c
+		if cdf != nil {
+			cdf[i] = c
+		}
 	}
 	if out.requiresGrad {
 		tp.record(func() {
 			g, xv, xg := out.Grad, x.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
+			c := cdf[:len(g)]
 			for i, v := range g {
-				z := float64(xv[i])
-				cdf := 0.5 * (1 + math.Erf(z*invSqrt2))
-				pdf := invSqrt2Pi * math.Exp(-0.5*z*z)
-				xg[i] += v * float32(cdf+z*pdf)
+				z := xv[i]
+				pdf := invSqrt2Pi * exp32(-0.5*z*z)
+				xg[i] += v * (c[i] + z*pdf)
 			}
 		})
 	}
