@@ -158,5 +158,28 @@ tscale = (F.softplus(ps[:, 2]) + 0.1) * scale
 pred["studentt"] = {"raw": ps.numpy().ravel().tolist(), "loc": loc.tolist(), "scale": scale.tolist(),
                     "df": df.tolist(), "mean": tmean.tolist(), "tscale": tscale.tolist()}
 
+# Horizon-weighted MAE and MQLoss (horizon_weight of BasePointLoss / MQLoss).
+hw = torch.tensor([1.0, 0.5, 2.0, 0.0])
+horizon = []
+for name in ["MAE", "MQLoss"]:
+    y = torch.tensor(rng.standard_normal((B, H)).astype(np.float32))
+    k = 1 if name == "MAE" else 5
+    yhat = torch.tensor(rng.standard_normal((B, H, k)).astype(np.float32), requires_grad=True)
+    mask = torch.tensor((rng.random((B, H)) > 0.3).astype(np.float32))
+    if name == "MAE":
+        w = torch.ones_like(mask) * hw * mask
+        loss = weighted_mean(torch.abs(y - yhat[..., 0]), w)
+    else:
+        qs = level_to_quantiles([80, 90])
+        error = yhat - y.unsqueeze(-1)
+        losses = (1 / len(qs)) * (qs * torch.clamp(-error, min=0) + (1 - qs) * torch.clamp(error, min=0))
+        losses = losses.swapaxes(-2, -1)
+        w = torch.ones_like(losses) * hw * mask.unsqueeze(1)
+        loss = weighted_mean(losses, w)
+    loss.backward()
+    horizon.append({"name": name, "weights": hw.tolist(), "y": y.numpy().ravel().tolist(),
+                    "yhat": yhat.detach().numpy().ravel().tolist(), "mask": mask.numpy().ravel().tolist(),
+                    "loss": float(loss), "grad": yhat.grad.numpy().ravel().tolist()})
+
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "losses.json"), "w") as f:
-    json.dump({"cases": cases, "predict": pred}, f)
+    json.dump({"cases": cases, "predict": pred, "horizon": horizon}, f)

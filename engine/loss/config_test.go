@@ -1,0 +1,51 @@
+package loss
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestConfig(t *testing.T) {
+	cases := []struct {
+		json    string
+		name    string
+		outputs int
+		bad     bool
+	}{
+		{`{}`, "MAE", 1, false},
+		{`{"name":"MSE"}`, "MSE", 1, false},
+		{`{"name":"RMSE"}`, "RMSE", 1, false},
+		{`{"name":"HuberLoss","delta":0.5}`, "HuberLoss", 1, false},
+		{`{"name":"HuberLoss","delta":-1}`, "", 0, true},
+		{`{"name":"QuantileLoss","q":0.9}`, "QuantileLoss", 1, false},
+		{`{"name":"QuantileLoss","q":1.5}`, "", 0, true},
+		{`{"name":"MQLoss"}`, "MQLoss", 5, false},
+		{`{"name":"MQLoss","level":[95]}`, "MQLoss", 3, false},
+		{`{"name":"MQLoss","quantiles":[0.1,0.5,0.9,0.99]}`, "MQLoss", 4, false},
+		{`{"name":"MQLoss","level":[120]}`, "", 0, true},
+		{`{"name":"DistributionLoss"}`, "DistributionLoss", 2, false},
+		{`{"name":"DistributionLoss","distribution":"StudentT"}`, "DistributionLoss", 3, false},
+		{`{"name":"DistributionLoss","distribution":"Tweedie"}`, "", 0, true},
+		{`{"name":"sCRPS"}`, "", 0, true},
+	}
+	for _, c := range cases {
+		var cfg Config
+		if err := json.Unmarshal([]byte(c.json), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		l, err := cfg.New()
+		if c.bad {
+			if err == nil || cfg.Validate() == nil {
+				t.Errorf("%s: accepted", c.json)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.json, err)
+			continue
+		}
+		if l.Name() != c.name || l.Outputs() != c.outputs {
+			t.Errorf("%s: got %s with %d outputs", c.json, l.Name(), l.Outputs())
+		}
+	}
+}
