@@ -24,8 +24,8 @@
 //
 // Two keys per series, sharing a Redis Cluster hash tag:
 //
-//	<prefix>:{<series>}:h   string: History float64 values (little endian),
-//	                        then History int64 unix-millisecond times, ring order
+//	<prefix>:{<series>}:h   string: ring of History 16-byte records, each a
+//	                        float64 value and an int64 unix-ms time (little endian)
 //	<prefix>:{<series>}:m   hash: n, ts, off, part, cfg, e1..eK (EWMA, %.17g),
 //	                        x:<name> (last exogenous values)
 //

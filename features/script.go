@@ -10,13 +10,19 @@ import (
 // history size, the EWMA alphas and the configuration fingerprint are
 // compiled in as constants (the script SHA therefore depends on them).
 //
-// KEYS[1] history blob, KEYS[2] meta hash.
+// KEYS[1] history blob, KEYS[2] meta hash: field s holds the state record
+// "<cfg> <count> <last ts> <last offset> <last partition> <ewma 1> ... <ewma K>"
+// (one field keeps the per-event HSET cheap), fields x:<name> the last
+// exogenous values.
 // ARGV[1] event time (unix ms, decimal)   ARGV[2] partition (decimal)
 // ARGV[3] offset (decimal, -1 = none)     ARGV[4] value (decimal, shortest round-trip)
-// ARGV[5] value (8 bytes, float64 LE)     ARGV[6] time (8 bytes, int64 LE)
-// ARGV[7] tail length                     ARGV[8..] exogenous "x:<name>", value pairs
+// ARGV[5] ring record: value (float64 LE) then time (int64 LE), 16 bytes
+// ARGV[6] tail length                     ARGV[7..] exogenous "x:<name>", value pairs
 //
-// Reply: {status, count, last ts (ms), tail bytes (float64 LE, oldest first)}.
+// Reply: {status, count, last ts (ms), tail records (16 bytes each, oldest first)}.
+//
+// The ring is preallocated to 16·H bytes by the first event of a series, so
+// every later write is one in-place SETRANGE.
 //
 // Floats are converted with string arithmetic coercion (s + 0), not
 // tonumber: gopher-lua's tonumber rejects exponent forms without a '.'
@@ -37,22 +43,27 @@ func applyScript(cfg Config) string {
 	w("-- streamcast features apply, key prefix %q\n", cfg.KeyPrefix)
 	w("local H = %d\n", cfg.History)
 	w("local CFG = '%s'\n", cfg.fingerprint())
-	fields := []string{"'n'", "'ts'", "'off'", "'part'", "'cfg'"}
+	ewmas := make([]string, k)
 	for i := range k {
-		fields = append(fields, fmt.Sprintf("'e%d'", i+1))
+		ewmas[i] = fmt.Sprintf("e%d", i+1)
 	}
-	w("local m = redis.call('HMGET', KEYS[2], %s)\n", strings.Join(fields, ", "))
-	b.WriteString(`local n = tonumber(m[1]) or 0
+	b.WriteString(`local rec = redis.call('HGET', KEYS[2], 's')
+local n = 0
 local ts = tonumber(ARGV[1])
 local lts = ts
 local st = 0
-if n > 0 then
-  if m[5] ~= CFG then
-    return redis.error_reply('SCCONFIG series state was written with config ' .. tostring(m[5]) .. ', store uses ' .. CFG)
+`)
+	w("local cfg, sn, sts, soff, spart%s\n", prefixEach(", s", ewmas))
+	b.WriteString("if rec then\n")
+	w("  cfg, sn, sts, soff, spart%s = string.match(rec, '^(%%S+) (%%S+) (%%S+) (%%S+) (%%S+)%s$')\n",
+		prefixEach(", s", ewmas), strings.Repeat(" (%S+)", k))
+	b.WriteString(`  if cfg ~= CFG then
+    return redis.error_reply('SCCONFIG series state was written with config ' .. tostring(cfg) .. ', store uses ' .. CFG)
   end
-  lts = tonumber(m[2])
+  n = tonumber(sn)
+  lts = tonumber(sts)
   local off = tonumber(ARGV[3])
-  if off >= 0 and m[4] == ARGV[2] and off <= tonumber(m[3]) then
+  if off >= 0 and spart == ARGV[2] and off <= tonumber(soff) then
     st = 1
   elseif ts <= lts then
     st = 2
@@ -60,37 +71,43 @@ if n > 0 then
 end
 if st == 0 then
   local slot = n % H
-  redis.call('SETRANGE', KEYS[1], slot * 8, ARGV[5])
-  redis.call('SETRANGE', KEYS[1], (H + slot) * 8, ARGV[6])
+  if n == 0 then redis.call('SETRANGE', KEYS[1], 16 * H - 1, '\0') end
+  redis.call('SETRANGE', KEYS[1], slot * 16, ARGV[5])
   local x = ARGV[4] + 0
 `)
 	for i, a := range cfg.EWMAAlphas {
 		w("  local e%d = x\n", i+1)
-		w("  if n > 0 then e%[1]d = m[%[2]d] + 0; e%[1]d = e%[1]d + %[3]s * (x - e%[1]d) end\n",
-			i+1, 6+i, strconv.FormatFloat(a, 'g', -1, 64))
+		w("  if n > 0 then e%[1]d = se%[1]d + 0; e%[1]d = e%[1]d + %[2]s * (x - e%[1]d) end\n",
+			i+1, strconv.FormatFloat(a, 'g', -1, 64))
 	}
 	b.WriteString("  n = n + 1\n  lts = ts\n")
-	b.WriteString("  redis.call('HSET', KEYS[2], 'n', n, 'ts', ARGV[1], 'off', ARGV[3], 'part', ARGV[2]")
-	for i := range k {
-		w(", 'e%[1]d', string.format('%%.17g', e%[1]d)", i+1)
-	}
-	b.WriteString(`, unpack(ARGV, 8))
-  if n == 1 then redis.call('HSET', KEYS[2], 'cfg', CFG) end
+	w("  rec = string.format('%%s %%d %%s %%s %%s%s', CFG, n, ARGV[1], ARGV[3], ARGV[2]%s)\n",
+		strings.Repeat(" %.17g", k), prefixEach(", ", ewmas))
+	b.WriteString(`  redis.call('HSET', KEYS[2], 's', rec, unpack(ARGV, 7))
 end
-local k = tonumber(ARGV[7])
+local k = tonumber(ARGV[6])
 if k > n then k = n end
 local tb = ''
 if k > 0 then
   local e = n % H
   local s = e - k
   if s >= 0 then
-    tb = redis.call('GETRANGE', KEYS[1], s * 8, e * 8 - 1)
+    tb = redis.call('GETRANGE', KEYS[1], s * 16, e * 16 - 1)
   else
-    tb = redis.call('GETRANGE', KEYS[1], (H + s) * 8, H * 8 - 1)
-    if e > 0 then tb = tb .. redis.call('GETRANGE', KEYS[1], 0, e * 8 - 1) end
+    tb = redis.call('GETRANGE', KEYS[1], (H + s) * 16, H * 16 - 1)
+    if e > 0 then tb = tb .. redis.call('GETRANGE', KEYS[1], 0, e * 16 - 1) end
   end
 end
 return {st, n, lts, tb}
 `)
+	return b.String()
+}
+
+func prefixEach(prefix string, xs []string) string {
+	var b strings.Builder
+	for _, x := range xs {
+		b.WriteString(prefix)
+		b.WriteString(x)
+	}
 	return b.String()
 }

@@ -94,14 +94,14 @@ func (s *Store) Apply(ctx context.Context, obs []Observation, tail int, dst []Re
 		}
 		ms := ob.TS.UnixMilli()
 		x := normValue(ob.Value)
-		vb, tb := arena[16*i:16*i+8:16*i+8], arena[16*i+8:16*i+16:16*i+16]
-		binary.LittleEndian.PutUint64(vb, math.Float64bits(x))
-		binary.LittleEndian.PutUint64(tb, uint64(ms))
+		rec := arena[16*i : 16*i+16 : 16*i+16]
+		binary.LittleEndian.PutUint64(rec, math.Float64bits(x))
+		binary.LittleEndian.PutUint64(rec[8:], uint64(ms))
 		keys := s.Keys(ob.Series)
-		a := make([]any, 0, 9+2*len(ob.Exog))
-		a = append(a, keys[0], keys[1],
+		a := make([]any, 0, 11+2*len(ob.Exog))
+		a = append(a, "evalsha", s.sha, 2, keys[0], keys[1],
 			strconv.FormatInt(ms, 10), strconv.Itoa(ob.Source.Partition), strconv.FormatInt(ob.Source.Offset, 10),
-			strconv.FormatFloat(x, 'g', -1, 64), vb, tb, tailArg)
+			strconv.FormatFloat(x, 'g', -1, 64), rec, tailArg)
 		for k, v := range ob.Exog {
 			a = append(a, "x:"+k, strconv.FormatFloat(normValue(v), 'g', -1, 64))
 		}
@@ -141,8 +141,7 @@ func (s *Store) exec(ctx context.Context, idx []int, args [][]any, cmds []*redis
 	}
 	pipe := s.rdb.Pipeline()
 	for _, i := range idx {
-		a := args[i]
-		cmd := redis.NewCmd(ctx, append([]any{"evalsha", s.sha, 2}, a...)...)
+		cmd := redis.NewCmd(ctx, args[i]...)
 		_ = pipe.Process(ctx, cmd)
 		cmds[i] = cmd
 	}
@@ -174,14 +173,14 @@ func decodeReply(cmd *redis.Cmd, r *Result) error {
 	n, ok2 := v[1].(int64)
 	lts, ok3 := v[2].(int64)
 	tb, ok4 := v[3].(string)
-	if !ok1 || !ok2 || !ok3 || !ok4 || st < 0 || st > int64(Late) || len(tb)%8 != 0 {
+	if !ok1 || !ok2 || !ok3 || !ok4 || st < 0 || st > int64(Late) || len(tb)%16 != 0 {
 		return fmt.Errorf("unexpected script reply %v", v)
 	}
 	r.Status = Status(st)
 	r.Count = n
 	r.LastTS = time.UnixMilli(lts).UTC()
 	r.Tail = r.Tail[:0]
-	for j := 0; j < len(tb); j += 8 {
+	for j := 0; j < len(tb); j += 16 {
 		r.Tail = append(r.Tail, math.Float64frombits(binary.LittleEndian.Uint64([]byte(tb[j:j+8]))))
 	}
 	return nil
@@ -236,35 +235,39 @@ func (s *Store) States(ctx context.Context, series []string) ([]*State, error) {
 }
 
 func (s *Store) decodeState(series string, meta map[string]string, blob string) (*State, error) {
-	if meta["cfg"] != s.cfg.fingerprint() {
-		return nil, fmt.Errorf("%w: stored %q, store uses %q", ErrConfigMismatch, meta["cfg"], s.cfg.fingerprint())
+	fields := strings.Fields(meta["s"])
+	if len(fields) == 0 || fields[0] != s.cfg.fingerprint() {
+		return nil, fmt.Errorf("%w: stored record %q, store uses config %q", ErrConfigMismatch, meta["s"], s.cfg.fingerprint())
+	}
+	if len(fields) != 5+len(s.cfg.EWMAAlphas) {
+		return nil, fmt.Errorf("corrupt state record %q", meta["s"])
 	}
 	st := NewState(series)
 	var err error
-	parseInt := func(field string) int64 {
-		v, e := strconv.ParseInt(meta[field], 10, 64)
+	parseInt := func(i int) int64 {
+		v, e := strconv.ParseInt(fields[i], 10, 64)
 		if e != nil && err == nil {
-			err = fmt.Errorf("field %s: %w", field, e)
+			err = fmt.Errorf("state record %q: %w", meta["s"], e)
 		}
 		return v
 	}
-	parseFloat := func(field string) float64 {
-		v, e := strconv.ParseFloat(meta[field], 64)
+	parseFloat := func(str string) float64 {
+		v, e := strconv.ParseFloat(str, 64)
 		if e != nil && err == nil {
-			err = fmt.Errorf("field %s: %w", field, e)
+			err = fmt.Errorf("state field %q: %w", str, e)
 		}
 		return v
 	}
-	st.Count = parseInt("n")
-	st.LastTS = time.UnixMilli(parseInt("ts")).UTC()
-	st.LastOffset = parseInt("off")
-	st.LastPartition = int(parseInt("part"))
-	for i := range s.cfg.EWMAAlphas {
-		st.EWMA = append(st.EWMA, parseFloat("e"+strconv.Itoa(i+1)))
+	st.Count = parseInt(1)
+	st.LastTS = time.UnixMilli(parseInt(2)).UTC()
+	st.LastOffset = parseInt(3)
+	st.LastPartition = int(parseInt(4))
+	for _, f := range fields[5:] {
+		st.EWMA = append(st.EWMA, parseFloat(f))
 	}
-	for k := range meta {
+	for k, v := range meta {
 		if name, ok := strings.CutPrefix(k, "x:"); ok {
-			st.Exog[name] = parseFloat(k)
+			st.Exog[name] = parseFloat(v)
 		}
 	}
 	if err != nil {
@@ -272,16 +275,16 @@ func (s *Store) decodeState(series string, meta map[string]string, blob string) 
 	}
 	h := int64(s.cfg.History)
 	c := min(st.Count, h)
-	if st.Count < 1 || int64(len(blob)) < 8*(h+c) {
+	if st.Count < 1 || int64(len(blob)) < 16*h {
 		return nil, fmt.Errorf("corrupt state: count %d, history blob %d bytes", st.Count, len(blob))
 	}
 	st.Values = make([]float64, c)
 	st.Times = make([]int64, c)
 	for i := range c {
 		slot := (st.Count - c + i) % h
-		st.Values[i] = math.Float64frombits(binary.LittleEndian.Uint64([]byte(blob[8*slot : 8*slot+8])))
-		off := 8 * (h + slot)
-		st.Times[i] = int64(binary.LittleEndian.Uint64([]byte(blob[off : off+8])))
+		rec := blob[16*slot : 16*slot+16]
+		st.Values[i] = math.Float64frombits(binary.LittleEndian.Uint64([]byte(rec[:8])))
+		st.Times[i] = int64(binary.LittleEndian.Uint64([]byte(rec[8:])))
 	}
 	return st, nil
 }

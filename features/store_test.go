@@ -393,3 +393,50 @@ func TestTransientErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentApply: one Store shared by several goroutines (as by
+// per-partition consumers), each owning its series; the final states must
+// equal the offline recomputation.
+func TestConcurrentApply(t *testing.T) {
+	rdb, cfg := realRedis(t)
+	cfg.History = 64
+	cfg.Windows, cfg.Lags = []int{8}, []int{1, 64}
+	s := newTestStore(t, rdb, cfg)
+	const workers = 4
+	streams := make([][]Observation, workers)
+	for w := range streams {
+		streams[w] = randomStream(newRand(uint64(100+w)), 3, 600)
+		for i := range streams[w] {
+			streams[w][i].Series = fmt.Sprintf("w%d-%s", w, streams[w][i].Series)
+		}
+	}
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			dst := make([]Result, 50)
+			for lo := 0; lo < len(streams[w]); lo += 50 {
+				if err := s.Apply(context.Background(), streams[w][lo:min(lo+50, len(streams[w]))], 8, dst); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for w := range workers {
+		for name, want := range Offline(cfg, streams[w]) {
+			got, err := s.State(context.Background(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := got.Diff(want); d != "" {
+				t.Fatalf("%s: %s", name, d)
+			}
+		}
+	}
+}
