@@ -23,21 +23,20 @@ func Scale(tp *tensor.Tape, x *tensor.Tensor, loc, scale []float32) *tensor.Tens
 	l := rowLen("Scale", x, loc, scale)
 	out := tp.Result(x.Shape, x)
 	for r, m := range loc {
-		inv := 1 / scale[r]
+		s := scale[r]
 		src := x.Data[r*l : r*l+l]
 		dst := out.Data[r*l : r*l+l]
 		for i, v := range src {
-			dst[i] = (v - m) * inv
+			dst[i] = (v - m) / s
 		}
 	}
 	if out.RequiresGrad() {
 		tp.Record(func() {
 			for r, s := range scale {
-				inv := 1 / s
 				g := out.Grad[r*l : r*l+l]
 				dx := x.Grad[r*l : r*l+l]
 				for i, v := range g {
-					dx[i] += v * inv
+					dx[i] += v / s
 				}
 			}
 		})

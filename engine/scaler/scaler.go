@@ -79,6 +79,7 @@ type Scaler struct {
 	// [channels]); nil for other kinds.
 	Weight, Bias *tensor.Tensor
 	scratch      []float32
+	col          []float32
 }
 
 // New returns a scaler. channels is the number of series channels (rows

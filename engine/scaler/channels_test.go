@@ -1,0 +1,104 @@
+package scaler
+
+import (
+	"testing"
+
+	"github.com/streamcast/streamcast/engine/tensor"
+)
+
+// transpose turns [n, l, c] into rows [n·c, l] (row b·c+ch).
+func transpose(x []float32, n, l, c int) []float32 {
+	out := make([]float32, len(x))
+	for b := range n {
+		for t := range l {
+			for ch := range c {
+				out[(b*c+ch)*l+t] = x[(b*l+t)*c+ch]
+			}
+		}
+	}
+	return out
+}
+
+func TestFitChannelsMatchesRows(t *testing.T) {
+	const n, l, c = 3, 9, 4
+	x := tensor.RandN(21, n, l, c)
+	for i := range x.Data {
+		x.Data[i] = x.Data[i]*float32(1+i%c) + float32(i%c) // channel-dependent level and spread
+	}
+	x.Data[5] = 2 // a few ties
+	x.Data[9] = 2
+	mask := make([]float32, n*l)
+	rowMask := make([]float32, n*c*l)
+	for b := range n {
+		for tt := range l {
+			if tt < l-3 || (b == 1 && tt == 0) {
+				mask[b*l+tt] = 1
+			}
+		}
+		for ch := range c {
+			copy(rowMask[(b*c+ch)*l:(b*c+ch+1)*l], mask[b*l:(b+1)*l])
+		}
+	}
+	xr := transpose(x.Data, n, l, c)
+	for k := Identity; k <= RevIN; k++ {
+		s, _ := New(k, c)
+		loc, scale := make([]float32, n*c), make([]float32, n*c)
+		rl, rs := make([]float32, n*c), make([]float32, n*c)
+		s.FitChannels(loc, scale, x.Data, mask, n, l, c)
+		s.Fit(rl, rs, xr, rowMask, n*c, l)
+		for i := range loc {
+			if loc[i] != rl[i] || scale[i] != rs[i] {
+				t.Fatalf("%v stat %d: channels (%v, %v), rows (%v, %v)", k, i, loc[i], scale[i], rl[i], rs[i])
+			}
+		}
+		tp := tensor.NewInferenceTape()
+		z := ScaleChannels(tp, x, loc, scale, c)
+		zr := Scale(tp, tensor.FromSlice(xr, n*c, l), rl, rs)
+		back := InverseChannels(tp, z, loc, scale, c)
+		zt := transpose(z.Data, n, l, c)
+		for i := range zt {
+			if zt[i] != zr.Data[i] {
+				t.Fatalf("%v: scaled value %d differs: %v vs %v", k, i, zt[i], zr.Data[i])
+			}
+		}
+		for i, v := range back.Data {
+			if !near(v, float64(x.Data[i]), 1e-5) {
+				t.Fatalf("%v: inverse[%d] = %v, x %v", k, i, v, x.Data[i])
+			}
+		}
+	}
+}
+
+func TestChannelsGradCheck(t *testing.T) {
+	loc := []float32{0.5, -1, 2, 0, 1, -2}
+	scale := []float32{2, 0.5, 1.5, 1, 3, 0.7}
+	for name, f := range map[string]func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor{
+		"ScaleChannels": func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor {
+			return ScaleChannels(tp, in[0], loc, scale, 3)
+		},
+		"InverseChannels": func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor {
+			return InverseChannels(tp, in[0], loc, scale, 3)
+		},
+	} {
+		if err := tensor.GradCheck(f, []*tensor.Tensor{param(31, 2, 4, 3)}, tensor.GradCheckOptions{Eps: 1e-3}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestFitChannelsNoAllocs(t *testing.T) {
+	const n, l, c = 16, 48, 3
+	x := tensor.RandN(2, n, l, c)
+	loc, scale := make([]float32, n*c), make([]float32, n*c)
+	s, _ := New(Robust, c)
+	tp := tensor.NewInferenceTape()
+	run := func() {
+		tp.Reset()
+		s.FitChannels(loc, scale, x.Data, nil, n, l, c)
+		InverseChannels(tp, ScaleChannels(tp, x, loc, scale, c), loc, scale, c)
+	}
+	run()
+	if a := testing.AllocsPerRun(10, run); a != 0 {
+		t.Fatalf("%v allocations per call", a)
+	}
+}
