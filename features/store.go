@@ -142,6 +142,7 @@ func (s *Store) exec(ctx context.Context, idx []int, args [][]any, cmds []*redis
 	pipe := s.rdb.Pipeline()
 	for _, i := range idx {
 		cmd := redis.NewCmd(ctx, args[i]...)
+		cmd.SetFirstKeyPos(3) // route by KEYS[1] on cluster clients
 		_ = pipe.Process(ctx, cmd)
 		cmds[i] = cmd
 	}

@@ -18,7 +18,12 @@ import (
 // DEL, never FLUSHDB) when the test ends.
 func realRedis(tb testing.TB) (redis.UniversalClient, Config) {
 	tb.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", PoolSize: 8})
+	return realRedisProto(tb, 3)
+}
+
+func realRedisProto(tb testing.TB, protocol int) (redis.UniversalClient, Config) {
+	tb.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", PoolSize: 8, Protocol: protocol})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
@@ -69,7 +74,11 @@ type backend struct {
 	open func(testing.TB) (redis.UniversalClient, Config)
 }
 
-var backends = []backend{{"redis", realRedis}, {"miniredis", miniRedis}}
+var backends = []backend{
+	{"redis", realRedis},
+	{"redis-resp2", func(tb testing.TB) (redis.UniversalClient, Config) { return realRedisProto(tb, 2) }},
+	{"miniredis", miniRedis},
+}
 
 func newTestStore(tb testing.TB, rdb redis.UniversalClient, cfg Config) *Store {
 	tb.Helper()
@@ -150,8 +159,11 @@ func TestOnlineEqualsOffline(t *testing.T) {
 			cfg.EWMAAlphas = []float64{0.1, 0.3, 0.9, 1}
 			cfg.Exog = []string{"temp", "price", "absent"}
 			n := 3000
-			if be.name == "miniredis" {
+			switch be.name {
+			case "miniredis":
 				n = 800
+			case "redis-resp2":
+				n = 1000
 			}
 			obs := randomStream(newRand(42), 7, n)
 			s := newTestStore(t, rdb, cfg)
