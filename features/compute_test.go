@@ -75,17 +75,35 @@ func TestFeaturesNoAllocs(t *testing.T) {
 // (testdata/features.golden; regenerate with -update after an intended change).
 func TestFeaturesGolden(t *testing.T) {
 	cfg := goldenConfig()
-	var b strings.Builder
-	fmt.Fprintf(&b, "# series n status %s\n", strings.Join(cfg.FeatureNames(), " "))
 	states := map[string]*State{}
-	var dst []float64
-	for i, ob := range goldenInput() {
+	got := goldenText(cfg, func(ob Observation) (Status, *State) {
 		st := states[ob.Series]
 		if st == nil {
 			st = NewState(ob.Series)
 			states[ob.Series] = st
 		}
-		status := cfg.Step(st, &ob)
+		return cfg.Step(st, &ob), st
+	})
+	path := filepath.Join("testdata", "features.golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compareGolden(t, got)
+}
+
+// goldenText feeds goldenInput one observation at a time to apply and
+// renders the status and the feature vector of the series after each one.
+func goldenText(cfg Config, apply func(Observation) (Status, *State)) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# series n status %s\n", strings.Join(cfg.FeatureNames(), " "))
+	var dst []float64
+	for i, ob := range goldenInput() {
+		status, st := apply(ob)
+		if st == nil {
+			st = NewState(ob.Series)
+		}
 		dst = cfg.Features(st, dst)
 		fmt.Fprintf(&b, "%s %d %s", ob.Series, i, status)
 		for _, v := range dst {
@@ -94,21 +112,20 @@ func TestFeaturesGolden(t *testing.T) {
 		}
 		b.WriteByte('\n')
 	}
-	path := filepath.Join("testdata", "features.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
+	return b.String()
+}
+
+func compareGolden(t *testing.T, got string) {
+	t.Helper()
+	want, err := os.ReadFile(filepath.Join("testdata", "features.golden"))
 	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
+		t.Fatalf("%v (run go test -run TestFeaturesGolden -update to create)", err)
 	}
-	if got := b.String(); got != string(want) {
+	if got != string(want) {
 		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
 		for i := range min(len(gl), len(wl)) {
 			if gl[i] != wl[i] {
-				t.Fatalf("line %d differs:\n got %s\nwant %s", i+1, gl[i], wl[i])
+				t.Fatalf("golden line %d differs:\n got %s\nwant %s", i+1, gl[i], wl[i])
 			}
 		}
 		t.Fatalf("golden length differs: %d vs %d lines", len(gl), len(wl))
