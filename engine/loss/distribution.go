@@ -193,10 +193,31 @@ func (d *Distribution) nll(y, nu, mu, sigma float64) (v, gnu, gmu, gsig float64)
 // Backward: the NLL derivatives w.r.t. (ν, μ, σ) chained through the
 // domain maps (softplus′ = sigmoid) and the anchoring.
 func (d *Distribution) ForwardScaled(tp *tensor.Tape, yhat, y, mask *tensor.Tensor, loc, scale []float32) *tensor.Tensor {
+	return d.forward(tp, yhat, y, mask, loc, scale, nil, nil)
+}
+
+// ForwardAnchored is ForwardScaled with the anchoring statistics as tensors
+// (same lengths as ForwardScaled's slices; either may be nil) that may
+// require gradients, e.g. RevIN's affine-adjusted statistics from
+// scaler.Scaler.AnchorTensors. With μ = m·s + l and σ = (softplus(r) + ε)·s:
+//
+//	∂L/∂l += Σ ∂L/∂μ,  ∂L/∂s += Σ (∂L/∂μ·m + ∂L/∂σ·(softplus(r) + ε))
+func (d *Distribution) ForwardAnchored(tp *tensor.Tape, yhat, y, mask, loc, scale *tensor.Tensor) *tensor.Tensor {
+	var l, s []float32
+	if loc != nil {
+		l = loc.Data
+	}
+	if scale != nil {
+		s = scale.Data
+	}
+	return d.forward(tp, yhat, y, mask, l, s, loc, scale)
+}
+
+func (d *Distribution) forward(tp *tensor.Tape, yhat, y, mask *tensor.Tensor, loc, scale []float32, locT, scaleT *tensor.Tensor) *tensor.Tensor {
 	k := d.Outputs()
 	n, w := checkShapes(d.family.String(), k, yhat, y, mask)
 	per := strides(n, loc, scale)
-	out := tp.Result([]int{1}, yhat)
+	out := tp.Result([]int{1}, yhat, locT, scaleT)
 	var sum, sumW float64
 	for i, yi := range y.Data[:n] {
 		wi := 1.0
@@ -217,6 +238,9 @@ func (d *Distribution) ForwardScaled(tp *tensor.Tape, yhat, y, mask *tensor.Tens
 	if out.RequiresGrad() {
 		tp.Record(func() {
 			g0 := float64(out.Grad[0]) / den
+			gy := yhat.RequiresGrad()
+			gl := locT != nil && locT.RequiresGrad()
+			gs := scaleT != nil && scaleT.RequiresGrad()
 			for i, yi := range y.Data[:n] {
 				wi := 1.0
 				if w != nil {
@@ -229,8 +253,19 @@ func (d *Distribution) ForwardScaled(tp *tensor.Tape, yhat, y, mask *tensor.Tens
 				raw := yhat.Data[i*k : i*k+k]
 				nu, mu, sigma, dnu, dmu, dsig := d.params(raw, l, s)
 				_, gnu, gmu, gsig := d.nll(float64(yi), nu, mu, sigma)
-				g := yhat.Grad[i*k : i*k+k]
 				c := g0 * wi
+				if gl {
+					locT.Grad[i/per] += float32(c * gmu)
+				}
+				if gs {
+					// ∂μ/∂s = m, ∂σ/∂s = softplus(r) + ε
+					sp, _ := softplus(float64(raw[k-1]))
+					scaleT.Grad[i/per] += float32(c * (gmu*float64(raw[k-2]) + gsig*(sp+d.eps)))
+				}
+				if !gy {
+					continue
+				}
+				g := yhat.Grad[i*k : i*k+k]
 				if d.family == StudentT {
 					g[0] += float32(c * gnu * dnu)
 					g = g[1:]

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"testing"
 
@@ -191,5 +192,63 @@ func TestDistributionForwardNoAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(5, p); n != 0 {
 			t.Errorf("%v: Predict allocates %v times", fam, n)
 		}
+	}
+}
+
+func TestForwardAnchoredAgainstTorch(t *testing.T) {
+	b, err := os.ReadFile("testdata/losses.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Cases []struct {
+			lossCase
+			ExtraGrad map[string][]float64 `json:"extra_grad"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range g.Cases {
+		fam, err := ParseFamily(c.Name)
+		if err != nil {
+			continue
+		}
+		n++
+		d, _ := NewDistribution(fam, nil)
+		y := tensor.FromSlice(c.Y, 3, 4)
+		yhat := tensor.FromSlice(append([]float32(nil), c.Yhat...), 3, 4, c.Outputs)
+		yhat.SetRequiresGrad(true)
+		var mask *tensor.Tensor
+		if c.Mask != nil {
+			mask = tensor.FromSlice(c.Mask, 3, 4)
+		}
+		loc := tensor.FromSlice(append([]float32(nil), c.Extra["loc"]...), 3)
+		scale := tensor.FromSlice(append([]float32(nil), c.Extra["scale"]...), 3)
+		loc.SetRequiresGrad(true)
+		scale.SetRequiresGrad(true)
+		tp := tensor.NewTape()
+		out := d.ForwardAnchored(tp, yhat, y, mask, loc, scale)
+		if !relClose(float64(out.Data[0]), c.Loss, 1e-5) {
+			t.Fatalf("%s: loss %v, torch %v", c.Name, out.Data[0], c.Loss)
+		}
+		tp.Backward(out)
+		for name, tt := range map[string]*tensor.Tensor{"loc": loc, "scale": scale} {
+			for i, want := range c.ExtraGrad[name] {
+				if !relClose(float64(tt.Grad[i]), want, 1e-5) {
+					t.Fatalf("%s: grad %s[%d] = %v, torch %v", c.Name, name, i, tt.Grad[i], want)
+				}
+			}
+		}
+		err = tensor.GradCheck(func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor {
+			return d.ForwardAnchored(tp, in[0], y, mask, in[1], in[2])
+		}, []*tensor.Tensor{yhat, loc, scale}, tensor.GradCheckOptions{Eps: 1e-3, ATol: 1e-4})
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no distribution goldens")
 	}
 }

@@ -274,3 +274,47 @@ func (s *Scaler) Anchor(dstLoc, dstScale, loc, scale []float32) {
 		dstScale[r] *= max(s.Weight.Data[c], 0) + Eps
 	}
 }
+
+// AnchorTensors is Anchor as tape tensors (shape [len(loc)]): for RevIN
+// they depend differentiably on the affine parameters, so a distribution
+// loss anchored on them (loss.Distribution.ForwardAnchored) trains w and b,
+// as NeuralForecast's scale decouple does.
+//
+// Backward (RevIN): ∂L/∂b_c += Σ_{r: c} ∂L/∂locᵣ,
+// ∂L/∂w_c += Σ_{r: c} ∂L/∂scaleᵣ·scaleᵣ·1[w_c > 0].
+func (s *Scaler) AnchorTensors(tp *tensor.Tape, loc, scale []float32) (*tensor.Tensor, *tensor.Tensor) {
+	n := len(loc)
+	if len(scale) != n {
+		panic(fmt.Sprintf("scaler: AnchorTensors of %d loc and %d scale values", n, len(scale)))
+	}
+	var lt, st *tensor.Tensor
+	if s.kind == RevIN {
+		lt = tp.Result([]int{n}, s.Bias)
+		st = tp.Result([]int{n}, s.Weight)
+	} else {
+		lt = tp.Result([]int{n})
+		st = tp.Result([]int{n})
+	}
+	s.Anchor(lt.Data, st.Data, loc, scale)
+	if s.kind != RevIN {
+		return lt, st
+	}
+	if lt.RequiresGrad() {
+		tp.Record(func() {
+			for r, g := range lt.Grad {
+				s.Bias.Grad[r%s.channels] += g
+			}
+		})
+	}
+	if st.RequiresGrad() {
+		tp.Record(func() {
+			for r, g := range st.Grad {
+				c := r % s.channels
+				if s.Weight.Data[c] > 0 {
+					s.Weight.Grad[c] += g * scale[r]
+				}
+			}
+		})
+	}
+	return lt, st
+}

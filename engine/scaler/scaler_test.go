@@ -239,3 +239,24 @@ func BenchmarkFitRobust(b *testing.B) {
 		s.Fit(loc, scale, x.Data, nil, n, l)
 	}
 }
+
+func TestAnchorTensorsGradCheck(t *testing.T) {
+	s, _ := New(RevIN, 2)
+	s.Weight.Data[0], s.Weight.Data[1] = 0.8, 1.3
+	s.Bias.Data[0] = 0.2
+	loc := []float32{0.5, -1, 2}
+	scale := []float32{2, 0.5, 1.5}
+	err := tensor.GradCheck(func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor {
+		l, sc := s.AnchorTensors(tp, loc, scale)
+		// Combine both outputs into one so both paths are checked.
+		return tensor.Add(tp, l, sc)
+	}, []*tensor.Tensor{s.Weight, s.Bias}, tensor.GradCheckOptions{Eps: 1e-3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := New(Standard, 1)
+	l, sc := st.AnchorTensors(tensor.NewTape(), loc, scale)
+	if l.RequiresGrad() || sc.RequiresGrad() || l.Data[1] != -1 || sc.Data[2] != 1.5 {
+		t.Fatalf("standard anchors %v %v", l, sc)
+	}
+}

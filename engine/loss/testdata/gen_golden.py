@@ -52,7 +52,8 @@ def add(name, param, k, fn, mask_kind, extra=None):
         "name": name, "param": param, "outputs": k,
         "y": y.numpy().ravel().tolist(), "yhat": yhat.detach().numpy().ravel().tolist(),
         "mask": None if mask is None else mask.numpy().ravel().tolist(),
-        "extra": None if extra is None else {k2: v.numpy().ravel().tolist() for k2, v in extra.items()},
+        "extra": None if extra is None else {k2: v.detach().numpy().ravel().tolist() for k2, v in extra.items()},
+        "extra_grad": None if extra is None else {k2: v.grad.numpy().ravel().tolist() for k2, v in extra.items()},
         # RMSE under an all-zero mask has a NaN gradient in torch (√0); streamcast
         # returns 0 there, which is what the NaN is replaced by.
         "loss": float(loss), "grad": torch.nan_to_num(yhat.grad, nan=0.0).numpy().ravel().tolist(),
@@ -134,11 +135,11 @@ def student_nll(y, yh, mask, extra):
 
 
 for mk in ["none", "random", "zeros"]:
-    ex = {"loc": torch.tensor(rng.standard_normal(B).astype(np.float32) * 0.3),
-          "scale": torch.tensor((0.5 + rng.random(B)).astype(np.float32))}
+    ex = {"loc": torch.tensor(rng.standard_normal(B).astype(np.float32) * 0.3, requires_grad=True),
+          "scale": torch.tensor((0.5 + rng.random(B)).astype(np.float32), requires_grad=True)}
     add("Normal", 0, 2, normal_nll, mk, ex)
-    ex = {"loc": torch.tensor(rng.standard_normal(B).astype(np.float32) * 0.3),
-          "scale": torch.tensor((0.5 + rng.random(B)).astype(np.float32))}
+    ex = {"loc": torch.tensor(rng.standard_normal(B).astype(np.float32) * 0.3, requires_grad=True),
+          "scale": torch.tensor((0.5 + rng.random(B)).astype(np.float32), requires_grad=True)}
     add("StudentT", 0, 3, student_nll, mk, ex)
 
 # Predictive quantiles of the decoupled distributions (exact inverse CDF).
