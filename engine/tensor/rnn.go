@@ -1,0 +1,129 @@
+package tensor
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// RNNWeights holds one recurrent layer's parameters in PyTorch's layout
+// (nn.LSTM / nn.GRU / nn.LSTMCell / nn.GRUCell): WIH is (G·H, I), WHH is
+// (G·H, H), BIH and BHH are (G·H) or nil, with G = 4 gates for LSTM
+// (i, f, g, o) and 3 for GRU (r, z, n).
+type RNNWeights struct {
+	WIH, WHH, BIH, BHH *Tensor
+}
+
+// rnnDims validates the weights for gates gates and returns (I, H).
+func (w RNNWeights) dims(op string, gates int) (in, h int) {
+	if w.WIH == nil || w.WHH == nil || len(w.WIH.Shape) != 2 || len(w.WHH.Shape) != 2 {
+		panic(fmt.Sprintf("tensor: %s needs 2-D WIH and WHH", op))
+	}
+	gh := w.WHH.Shape[0]
+	h = w.WHH.Shape[1]
+	if gh != gates*h || w.WIH.Shape[0] != gh || h == 0 {
+		panic(fmt.Sprintf("tensor: %s weights WIH %v, WHH %v: want (%d·H, I) and (%d·H, H)", op,
+			append([]int(nil), w.WIH.Shape...), append([]int(nil), w.WHH.Shape...), gates, gates))
+	}
+	for _, b := range []*Tensor{w.BIH, w.BHH} {
+		if b != nil && (len(b.Shape) != 1 || b.Shape[0] != gh) {
+			panic(fmt.Sprintf("tensor: %s bias %v, want (%d)", op, append([]int(nil), b.Shape...), gh))
+		}
+	}
+	return w.WIH.Shape[1], h
+}
+
+// rnnSeqShape checks x (N, T, I) and an optional state (N, H).
+func rnnSeqShape(op string, x *Tensor, in, h int, states ...*Tensor) (n, t int) {
+	if len(x.Shape) != 3 || x.Shape[2] != in || x.Shape[1] == 0 {
+		panic(fmt.Sprintf("tensor: %s input %v, want (N, T>0, %d)", op, append([]int(nil), x.Shape...), in))
+	}
+	n, t = x.Shape[0], x.Shape[1]
+	for _, s := range states {
+		if s != nil && (len(s.Shape) != 2 || s.Shape[0] != n || s.Shape[1] != h) {
+			panic(fmt.Sprintf("tensor: %s state %v, want (%d, %d)", op, append([]int(nil), s.Shape...), n, h))
+		}
+	}
+	return n, t
+}
+
+// rnnCellShape checks a cell input x (N, I) and optional states (N, H).
+func rnnCellShape(op string, x *Tensor, in, h int, states ...*Tensor) int {
+	if len(x.Shape) != 2 || x.Shape[1] != in {
+		panic(fmt.Sprintf("tensor: %s input %v, want (N, %d)", op, append([]int(nil), x.Shape...), in))
+	}
+	n := x.Shape[0]
+	for _, s := range states {
+		if s != nil && (len(s.Shape) != 2 || s.Shape[0] != n || s.Shape[1] != h) {
+			panic(fmt.Sprintf("tensor: %s state %v, want (%d, %d)", op, append([]int(nil), s.Shape...), n, h))
+		}
+	}
+	return n
+}
+
+// rnnInputProj sets g (N·T × gh) = X·WIHᵀ + bias rows, one Gemm for all steps.
+func rnnInputProj(x, wih []float32, bias1, bias2 *Tensor, rows, in, gh int, g []float32) {
+	beta := float32(0)
+	if bias1 != nil || bias2 != nil {
+		beta = 1
+		row := g[:gh]
+		if bias1 != nil {
+			copy(row, bias1.Data)
+		}
+		if bias2 != nil {
+			for j, v := range bias2.Data {
+				row[j] += v
+			}
+		}
+		for r := 1; r < rows; r++ {
+			copy(g[r*gh:(r+1)*gh], row)
+		}
+	}
+	if in > 0 && rows > 0 {
+		blas32.Gemm(blas.NoTrans, blas.Trans, 1, general(rows, in, x), general(gh, in, wih), beta, general(rows, gh, g))
+	}
+}
+
+// rnnStepGemm adds (or with beta 0 sets) dst_t = Hprev_t·WHHᵀ for the rows
+// of step t; Hprev and dst are (N, T, ·) batch-first buffers.
+func rnnStepGemm(hprev []float32, whh []float32, n, t, steps, h, gh int, beta float32, dst []float32) {
+	a := blas32.General{Rows: n, Cols: h, Stride: steps * h, Data: hprev[t*h:]}
+	c := blas32.General{Rows: n, Cols: gh, Stride: steps * gh, Data: dst[t*gh:]}
+	if n == 1 {
+		blas32.Gemv(blas.NoTrans, 1, general(gh, h, whh), blas32.Vector{N: h, Inc: 1, Data: a.Data}, beta, blas32.Vector{N: gh, Inc: 1, Data: c.Data})
+		return
+	}
+	blas32.Gemm(blas.NoTrans, blas.Trans, 1, a, general(gh, h, whh), beta, c)
+}
+
+// rnnParamGrads accumulates the weight, bias and input gradients from the
+// pre-activation gradients dgi (rows × gh, input side) and dgh (hidden side).
+func rnnParamGrads(x *Tensor, hprev []float32, w RNNWeights, dgi, dgh []float32, rows, in, h, gh int) {
+	if w.WIH.requiresGrad && in > 0 {
+		blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, gh, dgi), general(rows, in, x.Data), 1, general(gh, in, w.WIH.Grad))
+	}
+	if w.WHH.requiresGrad {
+		blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, gh, dgh), general(rows, h, hprev), 1, general(gh, h, w.WHH.Grad))
+	}
+	if x.requiresGrad && in > 0 {
+		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(rows, gh, dgi), general(gh, in, w.WIH.Data), 1, general(rows, in, x.Grad))
+	}
+	colSum := func(b *Tensor, d []float32) {
+		if b == nil || !b.requiresGrad {
+			return
+		}
+		for r := 0; r < rows; r++ {
+			for j, v := range d[r*gh : (r+1)*gh] {
+				b.Grad[j] += v
+			}
+		}
+	}
+	colSum(w.BIH, dgi)
+	colSum(w.BHH, dgh)
+}
+
+// gemmNN computes C = A·B + beta·C.
+func gemmNN(a, b blas32.General, beta float32, c blas32.General) {
+	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, b, beta, c)
+}

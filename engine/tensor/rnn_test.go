@@ -1,0 +1,145 @@
+package tensor
+
+import (
+	"testing"
+)
+
+func rnnWeightsOf(in map[string]*Tensor) RNNWeights {
+	return RNNWeights{WIH: in["wih"], WHH: in["whh"], BIH: in["bih"], BHH: in["bhh"]}
+}
+
+func TestLSTMGolden(t *testing.T) {
+	runE2Golden(t, "lstm", func(tp *Tape, c e2Case, in map[string]*Tensor) map[string]*Tensor {
+		out, hT, cT := LSTM(tp, in["x"], in["h0"], in["c0"], rnnWeightsOf(in))
+		return map[string]*Tensor{"out": out, "hT": hT, "cT": cT}
+	})
+}
+
+func TestLSTMCellGolden(t *testing.T) {
+	runE2Golden(t, "lstm_cell", func(tp *Tape, c e2Case, in map[string]*Tensor) map[string]*Tensor {
+		h, cc := LSTMCell(tp, in["x"], in["h0"], in["c0"], rnnWeightsOf(in))
+		return map[string]*Tensor{"h": h, "c": cc}
+	})
+}
+
+func TestGRUGolden(t *testing.T) {
+	runE2Golden(t, "gru", func(tp *Tape, c e2Case, in map[string]*Tensor) map[string]*Tensor {
+		out, hT := GRU(tp, in["x"], in["h0"], rnnWeightsOf(in))
+		return map[string]*Tensor{"out": out, "hT": hT}
+	})
+}
+
+func TestGRUCellGolden(t *testing.T) {
+	runE2Golden(t, "gru_cell", func(tp *Tape, c e2Case, in map[string]*Tensor) map[string]*Tensor {
+		return map[string]*Tensor{"h": GRUCell(tp, in["x"], in["h0"], rnnWeightsOf(in))}
+	})
+}
+
+func rnnScaled(t *Tensor, s float32) *Tensor {
+	for i := range t.Data {
+		t.Data[i] *= s
+	}
+	return t
+}
+
+func TestRNNGradCheck(t *testing.T) {
+	const n, steps, in, h = 2, 4, 3, 4
+	lstmW := func() []*Tensor {
+		return []*Tensor{rnnScaled(param(51, 4*h, in), 0.5), rnnScaled(param(52, 4*h, h), 0.5), param(53, 4*h), param(54, 4*h)}
+	}
+	gruW := func() []*Tensor {
+		return []*Tensor{rnnScaled(param(55, 3*h, in), 0.5), rnnScaled(param(56, 3*h, h), 0.5), param(57, 3*h), param(58, 3*h)}
+	}
+	w := func(in []*Tensor) RNNWeights { return RNNWeights{in[0], in[1], in[2], in[3]} }
+	// sum of all outputs, so every returned tensor's gradient path is checked
+	cat := func(tp *Tape, ts ...*Tensor) *Tensor {
+		s := SumAll(tp, ts[0])
+		for _, t := range ts[1:] {
+			s = Add(tp, s, SumAll(tp, t))
+		}
+		return s
+	}
+	cases := []struct {
+		name string
+		f    func(tp *Tape, in []*Tensor) *Tensor
+		ins  []*Tensor
+	}{
+		{"LSTM_out", func(tp *Tape, in []*Tensor) *Tensor {
+			out, _, _ := LSTM(tp, in[4], in[5], in[6], w(in))
+			return out
+		}, append(lstmW(), param(59, n, steps, in), param(60, n, h), param(61, n, h))},
+		{"LSTM_final", func(tp *Tape, in []*Tensor) *Tensor {
+			_, hT, cT := LSTM(tp, in[4], in[5], in[6], w(in))
+			return cat(tp, hT, cT)
+		}, append(lstmW(), param(62, n, steps, in), param(63, n, h), param(64, n, h))},
+		{"LSTM_nostate_nobias", func(tp *Tape, in []*Tensor) *Tensor {
+			out, _, _ := LSTM(tp, in[2], nil, nil, RNNWeights{WIH: in[0], WHH: in[1]})
+			return out
+		}, append(lstmW()[:2], param(65, n, steps, in))},
+		{"LSTMCell", func(tp *Tape, in []*Tensor) *Tensor {
+			h1, c1 := LSTMCell(tp, in[4], in[5], in[6], w(in))
+			return cat(tp, h1, c1)
+		}, append(lstmW(), param(66, n, in), param(67, n, h), param(68, n, h))},
+		{"GRU_out", func(tp *Tape, in []*Tensor) *Tensor {
+			out, _ := GRU(tp, in[4], in[5], w(in))
+			return out
+		}, append(gruW(), param(69, n, steps, in), param(70, n, h))},
+		{"GRU_final_nostate", func(tp *Tape, in []*Tensor) *Tensor {
+			_, hT := GRU(tp, in[4], nil, w(in))
+			return hT
+		}, append(gruW(), param(71, n, steps, in))},
+		{"GRUCell", func(tp *Tape, in []*Tensor) *Tensor { return GRUCell(tp, in[4], in[5], w(in)) },
+			append(gruW(), param(72, n, in), param(73, n, h))},
+		{"GRUCell_single_row", func(tp *Tape, in []*Tensor) *Tensor { return GRUCell(tp, in[4], in[5], w(in)) },
+			append(gruW(), param(74, 1, in), param(75, 1, h))},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := GradCheck(c.f, c.ins, GradCheckOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestRNNPanics(t *testing.T) {
+	w := RNNWeights{WIH: New(8, 3), WHH: New(8, 2)}
+	for name, f := range map[string]func(){
+		"gates": func() { GRU(NewInferenceTape(), New(1, 2, 3), nil, w) },
+		"input": func() { LSTM(NewInferenceTape(), New(1, 2, 4), nil, nil, w) },
+		"state": func() { LSTM(NewInferenceTape(), New(1, 2, 3), New(2, 2), nil, w) },
+		"bias": func() {
+			LSTM(NewInferenceTape(), New(1, 2, 3), nil, nil, RNNWeights{WIH: w.WIH, WHH: w.WHH, BIH: New(4)})
+		},
+		"cellrank": func() { LSTMCell(NewInferenceTape(), New(1, 2, 3), nil, nil, w) },
+		"nilw":     func() { LSTMCell(NewInferenceTape(), New(1, 3), nil, nil, RNNWeights{}) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			f()
+		})
+	}
+}
+
+func TestRNNInferenceNoAllocs(t *testing.T) {
+	x := RandN(1, 4, 12, 3)
+	lw := RNNWeights{RandN(2, 32, 3), RandN(3, 32, 8), RandN(4, 32), RandN(5, 32)}
+	gw := RNNWeights{RandN(6, 24, 8), RandN(7, 24, 8), RandN(8, 24), RandN(9, 24)}
+	xc := RandN(10, 4, 3)
+	tp := NewInferenceTape()
+	run2 := func() {
+		tp.Reset()
+		out, h, c := LSTM(tp, x, nil, nil, lw)
+		GRU(tp, out, h, gw)
+		h2, _ := LSTMCell(tp, xc, h, c, lw)
+		GRUCell(tp, h2, nil, gw)
+	}
+	run2()
+	if n := testing.AllocsPerRun(20, run2); n != 0 {
+		t.Fatalf("RNN inference allocates %v times per call", n)
+	}
+}
