@@ -62,8 +62,31 @@ func rnnCellShape(op string, x *Tensor, in, h int, states ...*Tensor) int {
 	return n
 }
 
-// rnnInputProj sets g (N·T × gh) = X·WIHᵀ + bias rows, one Gemm for all steps.
-func rnnInputProj(x, wih []float32, bias1, bias2 *Tensor, rows, in, gh int, g []float32) {
+// rnnTransposed makes the recurrent ops hand gonum's pure-Go Gemm only
+// untransposed operands, for which its kernels are up to twice as fast; the
+// transposes cost one pass over the data. OpenBLAS needs no help.
+const rnnTransposed = Backend == "gonum"
+
+// transpose writes the cols×rows transpose of src (rows×cols) into dst.
+func transpose(dst, src []float32, rows, cols int) {
+	const blk = 32
+	for r0 := 0; r0 < rows; r0 += blk {
+		r1 := min(r0+blk, rows)
+		for c0 := 0; c0 < cols; c0 += blk {
+			c1 := min(c0+blk, cols)
+			for r := r0; r < r1; r++ {
+				sr := src[r*cols : r*cols+c1]
+				for c := c0; c < c1; c++ {
+					dst[c*rows+r] = sr[c]
+				}
+			}
+		}
+	}
+}
+
+// rnnInputProj sets g (N·T × gh) = X·WIHᵀ + bias rows, one Gemm for all
+// steps. wihT (in × gh) is scratch for the transposed weight, or nil.
+func rnnInputProj(x, wih, wihT []float32, bias1, bias2 *Tensor, rows, in, gh int, g []float32) {
 	beta := float32(0)
 	if bias1 != nil || bias2 != nil {
 		beta = 1
@@ -80,18 +103,29 @@ func rnnInputProj(x, wih []float32, bias1, bias2 *Tensor, rows, in, gh int, g []
 			copy(g[r*gh:(r+1)*gh], row)
 		}
 	}
-	if in > 0 && rows > 0 {
-		blas32.Gemm(blas.NoTrans, blas.Trans, 1, general(rows, in, x), general(gh, in, wih), beta, general(rows, gh, g))
+	if in == 0 || rows == 0 {
+		return
 	}
+	if wihT != nil {
+		transpose(wihT, wih, gh, in)
+		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(rows, in, x), general(in, gh, wihT), beta, general(rows, gh, g))
+		return
+	}
+	blas32.Gemm(blas.NoTrans, blas.Trans, 1, general(rows, in, x), general(gh, in, wih), beta, general(rows, gh, g))
 }
 
 // rnnStepGemm adds (or with beta 0 sets) dst_t = Hprev_t·WHHᵀ for the rows
-// of step t; Hprev and dst are (N, T, ·) batch-first buffers.
-func rnnStepGemm(hprev []float32, whh []float32, n, t, steps, h, gh int, beta float32, dst []float32) {
+// of step t; Hprev and dst are (N, T, ·) batch-first buffers. whhT is the
+// transposed weight (h × gh) or nil.
+func rnnStepGemm(hprev, whh, whhT []float32, n, t, steps, h, gh int, beta float32, dst []float32) {
 	a := blas32.General{Rows: n, Cols: h, Stride: steps * h, Data: hprev[t*h:]}
 	c := blas32.General{Rows: n, Cols: gh, Stride: steps * gh, Data: dst[t*gh:]}
 	if n == 1 {
 		blas32.Gemv(blas.NoTrans, 1, general(gh, h, whh), blas32.Vector{N: h, Inc: 1, Data: a.Data}, beta, blas32.Vector{N: gh, Inc: 1, Data: c.Data})
+		return
+	}
+	if whhT != nil {
+		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, general(h, gh, whhT), beta, c)
 		return
 	}
 	blas32.Gemm(blas.NoTrans, blas.Trans, 1, a, general(gh, h, whh), beta, c)
@@ -99,12 +133,22 @@ func rnnStepGemm(hprev []float32, whh []float32, n, t, steps, h, gh int, beta fl
 
 // rnnParamGrads accumulates the weight, bias and input gradients from the
 // pre-activation gradients dgi (rows × gh, input side) and dgh (hidden side).
-func rnnParamGrads(x *Tensor, hprev []float32, w RNNWeights, dgi, dgh []float32, rows, in, h, gh int) {
+// dT (gh × rows) is scratch for transposed gradients, or nil.
+func rnnParamGrads(x *Tensor, hprev []float32, w RNNWeights, dgi, dgh, dT []float32, rows, in, h, gh int) {
+	// weightGrad: dW (gh × k) += dᵀ·B for B (rows × k).
+	weightGrad := func(d, b, dw []float32, k int) {
+		if dT != nil {
+			transpose(dT, d, rows, gh)
+			blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(gh, rows, dT), general(rows, k, b), 1, general(gh, k, dw))
+			return
+		}
+		blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, gh, d), general(rows, k, b), 1, general(gh, k, dw))
+	}
 	if w.WIH.requiresGrad && in > 0 {
-		blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, gh, dgi), general(rows, in, x.Data), 1, general(gh, in, w.WIH.Grad))
+		weightGrad(dgi, x.Data, w.WIH.Grad, in)
 	}
 	if w.WHH.requiresGrad {
-		blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, gh, dgh), general(rows, h, hprev), 1, general(gh, h, w.WHH.Grad))
+		weightGrad(dgh, hprev, w.WHH.Grad, h)
 	}
 	if x.requiresGrad && in > 0 {
 		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(rows, gh, dgi), general(gh, in, w.WIH.Data), 1, general(rows, in, x.Grad))

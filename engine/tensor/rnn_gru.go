@@ -49,6 +49,7 @@ type gruSeq struct {
 	hprev           []float32 // h_{t−1} for every step
 	dgi, dgh        []float32 // pre-activation gradients, recording only
 	dh              []float32 // (N, H) gradient flowing to step t−1, recording only
+	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
 }
 
 func newGRUSeq(tp *Tape, n, steps, in, h int, record bool) gruSeq {
@@ -61,13 +62,23 @@ func newGRUSeq(tp *Tape, n, steps, in, h int, record bool) gruSeq {
 		s.dgh = tp.Scratch(n * steps * 3 * h)
 		s.dh = tp.Scratch(n * h)
 	}
+	if rnnTransposed {
+		s.wihT = tp.Scratch(in * 3 * h)
+		s.whhT = tp.Scratch(h * 3 * h)
+		if record {
+			s.dT = tp.Scratch(n * steps * 3 * h)
+		}
+	}
 	return s
 }
 
 func (s gruSeq) forward(x, h0 []float32, w RNNWeights, out []float32) {
 	n, steps, h := s.n, s.steps, s.h
 	gh := 3 * h
-	rnnInputProj(x, w.WIH.Data, w.BIH, nil, n*steps, s.in, gh, s.gi)
+	rnnInputProj(x, w.WIH.Data, s.wihT, w.BIH, nil, n*steps, s.in, gh, s.gi)
+	if s.whhT != nil {
+		transpose(s.whhT, w.WHH.Data, gh, h)
+	}
 	if w.BHH != nil {
 		for r := 0; r < n*steps; r++ {
 			copy(s.gh[r*gh:(r+1)*gh], w.BHH.Data)
@@ -80,7 +91,7 @@ func (s gruSeq) forward(x, h0 []float32, w RNNWeights, out []float32) {
 	}
 	for t := 0; t < steps; t++ {
 		if t > 0 || h0 != nil {
-			rnnStepGemm(s.hprev, w.WHH.Data, n, t, steps, h, gh, 1, s.gh)
+			rnnStepGemm(s.hprev, w.WHH.Data, s.whhT, n, t, steps, h, gh, 1, s.gh)
 		}
 		for b := 0; b < n; b++ {
 			row := b*steps + t
@@ -159,5 +170,5 @@ func (s gruSeq) backward(x, h0 *Tensor, w RNNWeights, out, hT *Tensor) {
 			h0.Grad[i] += v
 		}
 	}
-	rnnParamGrads(x, s.hprev, w, s.dgi, s.dgh, n*steps, s.in, h, gh)
+	rnnParamGrads(x, s.hprev, w, s.dgi, s.dgh, s.dT, n*steps, s.in, h, gh)
 }

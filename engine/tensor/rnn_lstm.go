@@ -64,6 +64,7 @@ type lstmSeq struct {
 	tc              []float32 // tanh(c_t), recording only
 	dg              []float32 // pre-activation gradients, recording only
 	dh, dc          []float32 // (N, H) gradients flowing to step t−1, recording only
+	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
 }
 
 func newLSTMSeq(tp *Tape, n, steps, in, h int, record bool) lstmSeq {
@@ -76,13 +77,23 @@ func newLSTMSeq(tp *Tape, n, steps, in, h int, record bool) lstmSeq {
 		s.dh = tp.Scratch(n * h)
 		s.dc = tp.Scratch(n * h)
 	}
+	if rnnTransposed {
+		s.wihT = tp.Scratch(in * 4 * h)
+		s.whhT = tp.Scratch(h * 4 * h)
+		if record {
+			s.dT = tp.Scratch(n * steps * 4 * h)
+		}
+	}
 	return s
 }
 
 func (s lstmSeq) forward(x, h0, c0 []float32, w RNNWeights, out []float32) {
 	n, steps, h := s.n, s.steps, s.h
 	gh := 4 * h
-	rnnInputProj(x, w.WIH.Data, w.BIH, w.BHH, n*steps, s.in, gh, s.g)
+	rnnInputProj(x, w.WIH.Data, s.wihT, w.BIH, w.BHH, n*steps, s.in, gh, s.g)
+	if s.whhT != nil {
+		transpose(s.whhT, w.WHH.Data, gh, h)
+	}
 	if h0 != nil {
 		for b := 0; b < n; b++ {
 			copy(s.hprev[b*steps*h:b*steps*h+h], h0[b*h:(b+1)*h])
@@ -90,7 +101,7 @@ func (s lstmSeq) forward(x, h0, c0 []float32, w RNNWeights, out []float32) {
 	}
 	for t := 0; t < steps; t++ {
 		if t > 0 || h0 != nil {
-			rnnStepGemm(s.hprev, w.WHH.Data, n, t, steps, h, gh, 1, s.g)
+			rnnStepGemm(s.hprev, w.WHH.Data, s.whhT, n, t, steps, h, gh, 1, s.g)
 		}
 		for b := 0; b < n; b++ {
 			row := b*steps + t
@@ -203,5 +214,5 @@ func (s lstmSeq) backward(x, h0, c0 *Tensor, w RNNWeights, out, hT, cT *Tensor) 
 			c0.Grad[i] += v
 		}
 	}
-	rnnParamGrads(x, s.hprev, w, s.dg, s.dg, n*steps, s.in, h, gh)
+	rnnParamGrads(x, s.hprev, w, s.dg, s.dg, s.dT, n*steps, s.in, h, gh)
 }
