@@ -102,3 +102,43 @@ func TestFitChannelsNoAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per call", a)
 	}
 }
+
+func TestChannelSelectionRevIN(t *testing.T) {
+	const n, l, c = 2, 6, 3
+	x := tensor.RandN(41, n, l, c)
+	s, _ := New(RevIN, c)
+	copy(s.Weight.Data, []float32{0.5, 2, 3})
+	copy(s.Bias.Data, []float32{1, -1, 4})
+	loc, scale := make([]float32, n*c), make([]float32, n*c)
+	s.FitChannels(loc, scale, x.Data, nil, n, l, c)
+	tl, ts := make([]float32, n), make([]float32, n)
+	SelectChannel(tl, ts, loc, scale, c, 1)
+	if tl[1] != loc[4] || ts[0] != scale[1] {
+		t.Fatalf("SelectChannel: %v %v from %v %v", tl, ts, loc, scale)
+	}
+	z := param(42, n, 4)
+	tp := tensor.NewTape()
+	y := s.InverseTransformChannel(tp, z, tl, ts, 1)
+	for b := range n {
+		for i := range 4 {
+			want := z.Data[b*4+i]*ts[b]*(2+Eps) + tl[b] - 1
+			if !near(y.Data[b*4+i], float64(want), 1e-6) {
+				t.Fatalf("y[%d,%d] = %v, want %v", b, i, y.Data[b*4+i], want)
+			}
+		}
+	}
+	al, as := make([]float32, n), make([]float32, n)
+	s.AnchorChannel(al, as, tl, ts, 1)
+	lt, st := s.AnchorTensorsChannel(tp, tl, ts, 1)
+	for b := range n {
+		if al[b] != tl[b]-1 || al[b] != lt.Data[b] || as[b] != st.Data[b] {
+			t.Fatalf("anchors %v %v / %v %v", al, as, lt.Data, st.Data)
+		}
+	}
+	err := tensor.GradCheck(func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor {
+		return s.InverseTransformChannel(tp, in[0], tl, ts, 1)
+	}, []*tensor.Tensor{z, s.Weight, s.Bias}, tensor.GradCheckOptions{Eps: 1e-3})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -73,15 +73,15 @@ func Inverse(tp *tensor.Tape, z *tensor.Tensor, loc, scale []float32) *tensor.Te
 }
 
 // inverseRevIN returns y = z·scaleᵣ·(relu(w_c) + eps) + locᵣ + b_c with
-// c = r mod channels.
+// c = r mod channels, or c = fixed when fixed >= 0.
 //
 // Backward: ∂L/∂z += ∂L/∂y·scaleᵣ·a_c, ∂L/∂b_c += Σ ∂L/∂y,
 // ∂L/∂w_c += Σ ∂L/∂y·z·scaleᵣ·1[w_c > 0].
-func inverseRevIN(tp *tensor.Tape, z *tensor.Tensor, loc, scale []float32, w, b *tensor.Tensor, channels int) *tensor.Tensor {
+func inverseRevIN(tp *tensor.Tape, z *tensor.Tensor, loc, scale []float32, w, b *tensor.Tensor, channels, fixed int) *tensor.Tensor {
 	l := rowLen("Inverse", z, loc, scale)
 	out := tp.Result(z.Shape, z, w, b)
 	for r, m := range loc {
-		c := r % channels
+		c := channelIndex(r, channels, fixed)
 		s := scale[r] * (max(w.Data[c], 0) + Eps)
 		m += b.Data[c]
 		src := z.Data[r*l : r*l+l]
@@ -93,7 +93,7 @@ func inverseRevIN(tp *tensor.Tape, z *tensor.Tensor, loc, scale []float32, w, b 
 	if out.RequiresGrad() {
 		tp.Record(func() {
 			for r, sr := range scale {
-				c := r % channels
+				c := channelIndex(r, channels, fixed)
 				a := max(w.Data[c], 0) + Eps
 				g := out.Grad[r*l : r*l+l]
 				var gsum, gz float32
@@ -118,4 +118,12 @@ func inverseRevIN(tp *tensor.Tape, z *tensor.Tensor, loc, scale []float32, w, b 
 		})
 	}
 	return out
+}
+
+// channelIndex returns fixed when >= 0, else r mod channels.
+func channelIndex(r, channels, fixed int) int {
+	if fixed >= 0 {
+		return fixed
+	}
+	return r % channels
 }

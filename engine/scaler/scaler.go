@@ -250,9 +250,46 @@ func (s *Scaler) InverseTransform(tp *tensor.Tape, z *tensor.Tensor, loc, scale 
 	case Identity:
 		return z
 	case RevIN:
-		return inverseRevIN(tp, z, loc, scale, s.Weight, s.Bias, s.channels)
+		return inverseRevIN(tp, z, loc, scale, s.Weight, s.Bias, s.channels, -1)
 	}
 	return Inverse(tp, z, loc, scale)
+}
+
+// InverseTransformChannel is InverseTransform for outputs of one channel ch
+// (usually the target, channel 0): every row uses RevIN's parameters of ch.
+// loc and scale are that channel's statistics (see SelectChannel).
+func (s *Scaler) InverseTransformChannel(tp *tensor.Tape, z *tensor.Tensor, loc, scale []float32, ch int) *tensor.Tensor {
+	s.checkChannel(ch)
+	switch s.kind {
+	case Identity:
+		return z
+	case RevIN:
+		return inverseRevIN(tp, z, loc, scale, s.Weight, s.Bias, s.channels, ch)
+	}
+	return Inverse(tp, z, loc, scale)
+}
+
+func (s *Scaler) checkChannel(ch int) {
+	if ch < 0 || ch >= s.channels {
+		panic(fmt.Sprintf("scaler: channel %d of %d", ch, s.channels))
+	}
+}
+
+// channelOf returns the channel of statistic r: fixed when >= 0, else r mod channels.
+func (s *Scaler) channelOf(r, fixed int) int { return channelIndex(r, s.channels, fixed) }
+
+// SelectChannel copies the statistics of channel ch out of FitChannels'
+// [n, c] statistics into dstLoc, dstScale (length n) — NeuralForecast's
+// _get_loc_scale(y_idx).
+func SelectChannel(dstLoc, dstScale, loc, scale []float32, c, ch int) {
+	n := len(dstLoc)
+	if c < 1 || ch < 0 || ch >= c || len(dstScale) != n || len(loc) != n*c || len(scale) != n*c {
+		panic(fmt.Sprintf("scaler: SelectChannel %d of %d from %d/%d statistics into %d/%d", ch, c, len(loc), len(scale), n, len(dstScale)))
+	}
+	for b := range n {
+		dstLoc[b] = loc[b*c+ch]
+		dstScale[b] = scale[b*c+ch]
+	}
 }
 
 // Anchor writes the effective per-row (loc, scale) of the inverse transform
@@ -260,6 +297,16 @@ func (s *Scaler) InverseTransform(tp *tensor.Tape, z *tensor.Tensor, loc, scale 
 // losses use for scale decoupling. For RevIN they include the current
 // affine parameters (as constants).
 func (s *Scaler) Anchor(dstLoc, dstScale, loc, scale []float32) {
+	s.anchor(dstLoc, dstScale, loc, scale, -1)
+}
+
+// AnchorChannel is Anchor for statistics of one channel ch.
+func (s *Scaler) AnchorChannel(dstLoc, dstScale, loc, scale []float32, ch int) {
+	s.checkChannel(ch)
+	s.anchor(dstLoc, dstScale, loc, scale, ch)
+}
+
+func (s *Scaler) anchor(dstLoc, dstScale, loc, scale []float32, fixed int) {
 	if len(dstLoc) != len(loc) || len(dstScale) != len(scale) || len(loc) != len(scale) {
 		panic(fmt.Sprintf("scaler: Anchor of %d/%d statistics into %d/%d", len(loc), len(scale), len(dstLoc), len(dstScale)))
 	}
@@ -269,7 +316,7 @@ func (s *Scaler) Anchor(dstLoc, dstScale, loc, scale []float32) {
 		return
 	}
 	for r := range loc {
-		c := r % s.channels
+		c := s.channelOf(r, fixed)
 		dstLoc[r] += s.Bias.Data[c]
 		dstScale[r] *= max(s.Weight.Data[c], 0) + Eps
 	}
@@ -283,6 +330,16 @@ func (s *Scaler) Anchor(dstLoc, dstScale, loc, scale []float32) {
 // Backward (RevIN): ∂L/∂b_c += Σ_{r: c} ∂L/∂locᵣ,
 // ∂L/∂w_c += Σ_{r: c} ∂L/∂scaleᵣ·scaleᵣ·1[w_c > 0].
 func (s *Scaler) AnchorTensors(tp *tensor.Tape, loc, scale []float32) (*tensor.Tensor, *tensor.Tensor) {
+	return s.anchorTensors(tp, loc, scale, -1)
+}
+
+// AnchorTensorsChannel is AnchorTensors for statistics of one channel ch.
+func (s *Scaler) AnchorTensorsChannel(tp *tensor.Tape, loc, scale []float32, ch int) (*tensor.Tensor, *tensor.Tensor) {
+	s.checkChannel(ch)
+	return s.anchorTensors(tp, loc, scale, ch)
+}
+
+func (s *Scaler) anchorTensors(tp *tensor.Tape, loc, scale []float32, fixed int) (*tensor.Tensor, *tensor.Tensor) {
 	n := len(loc)
 	if len(scale) != n {
 		panic(fmt.Sprintf("scaler: AnchorTensors of %d loc and %d scale values", n, len(scale)))
@@ -295,21 +352,21 @@ func (s *Scaler) AnchorTensors(tp *tensor.Tape, loc, scale []float32) (*tensor.T
 		lt = tp.Result([]int{n})
 		st = tp.Result([]int{n})
 	}
-	s.Anchor(lt.Data, st.Data, loc, scale)
+	s.anchor(lt.Data, st.Data, loc, scale, fixed)
 	if s.kind != RevIN {
 		return lt, st
 	}
 	if lt.RequiresGrad() {
 		tp.Record(func() {
 			for r, g := range lt.Grad {
-				s.Bias.Grad[r%s.channels] += g
+				s.Bias.Grad[s.channelOf(r, fixed)] += g
 			}
 		})
 	}
 	if st.RequiresGrad() {
 		tp.Record(func() {
 			for r, g := range st.Grad {
-				c := r % s.channels
+				c := s.channelOf(r, fixed)
 				if s.Weight.Data[c] > 0 {
 					s.Weight.Grad[c] += g * scale[r]
 				}
