@@ -24,14 +24,20 @@
 //
 // Two keys per series, sharing a Redis Cluster hash tag:
 //
-//	<prefix>:{<series>}:h   string: ring of History 16-byte records, each a
+//	<prefix>:{<series>}:h   string of 16·History bytes: a ring of records, each a
 //	                        float64 value and an int64 unix-ms time (little endian)
-//	<prefix>:{<series>}:m   hash: n, ts, off, part, cfg, e1..eK (EWMA, %.17g),
-//	                        x:<name> (last exogenous values)
+//	<prefix>:{<series>}:m   hash: s = "<config fingerprint> <count> <last ts>
+//	                        <last offset> <last partition> <ewma 1> .. <ewma K>"
+//	                        (EWMAs printed with %.17g), x:<name> = last exogenous values
+//
+// Memory is therefore about 16·History bytes per series (16 KiB by default)
+// plus a small hash.
 //
 // Each event is applied by one EVALSHA of a script loaded by Store.Load; a
 // batch of events is one pipelined round trip. The script does O(1) work per
-// event plus the copy of the requested tail.
+// event (HGET, SETRANGE, HSET) plus one GETRANGE copying the requested tail.
+// The tail costs Redis CPU in proportion to its length (about 2 ns per byte,
+// 16 bytes per value), so ask only for the values the forecaster needs.
 //
 // # Features
 //
