@@ -142,3 +142,16 @@ func TestChannelSelectionRevIN(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestScaleValuesMatchesScale(t *testing.T) {
+	x := tensor.RandN(51, 3, 5)
+	loc, scale := []float32{0.1, -2, 3}, []float32{1.5, 0.3, 7}
+	z := Scale(tensor.NewInferenceTape(), x, loc, scale)
+	y := append([]float32(nil), x.Data...)
+	ScaleValues(y, loc, scale)
+	for i := range y {
+		if y[i] != z.Data[i] {
+			t.Fatalf("ScaleValues[%d] = %v, Scale %v", i, y[i], z.Data[i])
+		}
+	}
+}

@@ -127,3 +127,21 @@ func channelIndex(r, channels, fixed int) int {
 	}
 	return r % channels
 }
+
+// ScaleValues scales constant data (e.g. training targets) in place,
+// row-wise like Scale: y is len(loc) equal rows, yᵢ ← (yᵢ − locᵣ)/scaleᵣ,
+// dividing like torch so values match Scale bit for bit.
+func ScaleValues(y, loc, scale []float32) {
+	n := len(loc)
+	if n == 0 || len(scale) != n || len(y)%n != 0 {
+		panic(fmt.Sprintf("scaler: ScaleValues of %d values with %d loc and %d scale values", len(y), len(loc), len(scale)))
+	}
+	l := len(y) / n
+	for r, m := range loc {
+		s := scale[r]
+		row := y[r*l : r*l+l]
+		for i, v := range row {
+			row[i] = (v - m) / s
+		}
+	}
+}
