@@ -364,6 +364,34 @@ func TestNoScriptReload(t *testing.T) {
 	}
 }
 
+func TestServerErrorClassification(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
+	defer rdb.Close()
+	s := newTestStore(t, rdb, DefaultConfig())
+	tests := []struct {
+		reply     string
+		transient bool
+	}{
+		{"LOADING Redis is loading the dataset in memory", true},
+		{"READONLY You can't write against a read only replica.", true},
+		{"CLUSTERDOWN The cluster is down", true},
+		{"TRYAGAIN Multiple keys request during rehashing of slot", true},
+		{"MASTERDOWN Link with MASTER is down", true},
+		{"BUSY Redis is busy running a script", true},
+		{"OOM command not allowed when used memory > 'maxmemory'", false},
+		{"ERR something else", false},
+	}
+	for _, tt := range tests {
+		mr.SetError(tt.reply)
+		err := s.Apply(context.Background(), []Observation{obAt("s", 0, 1, 0, 0)}, 1, make([]Result, 1))
+		if err == nil || IsTransient(err) != tt.transient || errors.Is(err, ErrTransient) != tt.transient {
+			t.Errorf("server reply %q: Apply error %v, transient %v, want %v", tt.reply, err, IsTransient(err), tt.transient)
+		}
+	}
+	mr.SetError("")
+}
+
 func TestTransientErrors(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
