@@ -1,55 +1,24 @@
 package tensor
 
-import "math"
+import (
+	"math"
+
+	"github.com/streamcast/streamcast/engine/tensor/internal/vec"
+)
 
 // Float32 kernels for the transcendental functions of the hot elementwise
 // ops (Cephes single-precision algorithms). They are accurate to a few ulp,
 // far below the 1e-5 relative tolerance our ops promise, and several times
 // faster than round-tripping through float64 math.
 
-const (
-	expHi    = 88.72283905206835 // log(MaxFloat32)
-	expLo    = -103.972077083991 // below this exp underflows to 0
-	log2e    = 1.44269504088896341
-	ln2Hi    = 0.693359375
-	ln2Lo    = -2.12194440e-4
-	tanhHalf = 0.625
-)
+const tanhHalf = 0.625
 
-// exp32 returns eˣ in float32.
-func exp32(x float32) float32 {
-	if x > expHi {
-		return float32(math.Inf(1))
-	}
-	if x < -87.33654 {
-		if x < expLo {
-			return 0
-		}
-		// Subnormal results: go through float64 (rare).
-		return float32(math.Exp(float64(x)))
-	}
-	if x != x {
-		return x
-	}
-	t := x * log2e
-	var n int32
-	if t >= 0 {
-		n = int32(t + 0.5)
-	} else {
-		n = int32(t - 0.5)
-	}
-	fn := float32(n)
-	r := x - fn*ln2Hi
-	r -= fn * ln2Lo
-	z := r * r
-	y := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
-	y = y*z + r + 1
-	// 2ⁿ for n in [-126, 128); n = 128 only when x is within rounding of expHi.
-	if n > 127 {
-		return y * 2 * math.Float32frombits(uint32(n-1+127)<<23)
-	}
-	return y * math.Float32frombits(uint32(n+127)<<23)
-}
+// exp32 returns eˣ in float32 (vec.Exp32, about 1 ulp).
+func exp32(x float32) float32 { return vec.Exp32(x) }
+
+// expSlice writes eˣ of every src element into dst (len(dst) elements; dst
+// may alias src), eight lanes at a time with AVX2 where available.
+func expSlice(dst, src []float32) { vec.Exp(dst, src) }
 
 // tanh32 returns tanh(x) in float32.
 func tanh32(x float32) float32 {
@@ -84,29 +53,6 @@ func sigmoid32(x float32) float32 {
 	}
 	e := exp32(x)
 	return e / (1 + e)
-}
-
-// expSlice writes eˣ of every src element into dst (len(dst) elements; dst
-// may alias src). It is exp32 with the polynomial inlined and branch-free
-// rounding, the batch kernel of Exp, Softmax and Sigmoid.
-func expSlice(dst, src []float32) {
-	const shifter = 12582912 // 1.5·2²³: adding it rounds to an integer
-	src = src[:len(dst)]
-	for i, x := range src {
-		if !(x >= -87.33654 && x <= 88) { // rare: overflow, subnormal, NaN
-			dst[i] = exp32(x)
-			continue
-		}
-		y := x*log2e + shifter
-		n := int32(math.Float32bits(y)) - int32(math.Float32bits(shifter))
-		fn := y - shifter
-		r := x - fn*ln2Hi
-		r -= fn * ln2Lo
-		z := r * r
-		p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
-		p = p*z + r + 1
-		dst[i] = p * math.Float32frombits(uint32(n+127)<<23)
-	}
 }
 
 // log32 returns ln x in float32 (Cephes logf): NaN for x < 0, −Inf at 0.
@@ -144,4 +90,81 @@ func log1p32(x float32) float32 {
 		return log32(u)
 	}
 	return log32(u) * (x / d)
+}
+
+// selectBits returns a where mask is all ones and b where it is zero.
+func selectBits(mask uint32, a, b float32) float32 {
+	return math.Float32frombits(math.Float32bits(a)&mask | math.Float32bits(b)&^mask)
+}
+
+// lessMask returns all ones when a < b and 0 otherwise (false for NaN),
+// without branching.
+func lessMask(a, b float32) uint32 {
+	return positiveMask(b - a)
+}
+
+// tanhSlice writes tanh of every src element into dst (dst may alias src),
+// branch-free: the odd polynomial for |x| < 0.625 and 1 − 2/(e^{2|x|}+1)
+// otherwise (as tanh32), both computed and one selected per lane.
+func tanhSlice(dst, src []float32) {
+	src = src[:len(dst)]
+	// dst may alias src: keep x in the sign-magnitude form we still need by
+	// recomputing from e where possible. First pass: e = exp(−2|x|).
+	var tmp [256]float32
+	for lo := 0; lo < len(dst); lo += len(tmp) {
+		hi := min(lo+len(tmp), len(dst))
+		xs, e := src[lo:hi], tmp[:hi-lo]
+		for i, x := range xs {
+			e[i] = -2 * math.Float32frombits(math.Float32bits(x)&0x7fffffff)
+		}
+		expSlice(e, e)
+		d := dst[lo:hi]
+		for i, x := range xs {
+			z := x * x
+			small := ((((-5.70498872745e-3*z+2.06390887954e-2)*z-5.37397155531e-2)*z+1.33314422036e-1)*z-3.33332819422e-1)*z*x + x
+			big := (1 - e[i]) / (1 + e[i])
+			sign := math.Float32bits(x) & 0x80000000
+			big = math.Float32frombits(math.Float32bits(big) | sign)
+			ax := math.Float32frombits(math.Float32bits(x) & 0x7fffffff)
+			d[i] = selectBits(lessMask(ax, tanhHalf), small, big)
+			if x != x {
+				d[i] = x
+			}
+		}
+	}
+}
+
+// log1pUnit returns ln(1+e) for e in [0, 1], branch-free:
+// 2·atanh(s) = 2(s + s³/3 + s⁵/5 + …) with s = e/(2+e) ≤ 1/3.
+func log1pUnit(e float32) float32 {
+	s := e / (2 + e)
+	s2 := s * s
+	p := ((((((((2.0/17)*s2+2.0/15)*s2+2.0/13)*s2+2.0/11)*s2+2.0/9)*s2+2.0/7)*s2+2.0/5)*s2+2.0/3)*s2 + 2
+	return s * p
+}
+
+// normCDFSlice writes Φ(x), the standard normal CDF, of every src element
+// into dst (dst may alias src) via the Numerical Recipes erfc approximation
+// (fractional error < 1.2e-7): Φ(x) = ½erfc(|x|/√2) for x < 0 and
+// 1 − ½erfc(|x|/√2) otherwise, branch-free with batched exponentials.
+func normCDFSlice(dst, src []float32) {
+	src = src[:len(dst)]
+	var tmp [256]float32
+	for lo := 0; lo < len(dst); lo += len(tmp) {
+		hi := min(lo+len(tmp), len(dst))
+		xs, a := src[lo:hi], tmp[:hi-lo]
+		for i, x := range xs {
+			z := math.Float32frombits(math.Float32bits(x)&0x7fffffff) * invSqrt2
+			t := 1 / (1 + 0.5*z)
+			a[i] = -z*z - 1.26551223 + t*(1.00002368+t*(0.37409196+t*(0.09678418+t*(-0.18628806+t*(0.27886807+t*(-1.13520398+t*(1.48851587+t*(-0.82215223+t*0.17087277))))))))
+		}
+		expSlice(a, a)
+		d := dst[lo:hi]
+		for i, x := range xs {
+			z := math.Float32frombits(math.Float32bits(x)&0x7fffffff) * invSqrt2
+			t := 1 / (1 + 0.5*z)
+			h := 0.5 * t * a[i] // ½erfc(z)
+			d[i] = selectBits(lessMask(x, 0), h, 1-h)
+		}
+	}
 }

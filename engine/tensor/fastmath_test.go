@@ -24,6 +24,23 @@ func TestFastMathAccuracy(t *testing.T) {
 		{"log", log32, math.Log, 1e-30, 1e4, 3e-7},
 		{"log1p", log1p32, math.Log1p, -0.999, 50, 4e-7},
 		{"log1pSmall", log1p32, math.Log1p, -1e-3, 1e-3, 4e-7},
+		{"log1pUnit", log1pUnit, math.Log1p, 0, 1, 4e-7},
+		{"log1pUnitTiny", log1pUnit, math.Log1p, 0, 1e-30, 4e-7},
+		{"tanhSlice", func(x float32) float32 {
+			var d [1]float32
+			tanhSlice(d[:], []float32{x})
+			return d[0]
+		}, math.Tanh, -20, 20, 4e-7},
+		{"normCDFSlice", func(x float32) float32 {
+			var d [1]float32
+			normCDFSlice(d[:], []float32{x})
+			return d[0]
+		}, func(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }, -6, 6, 5e-6}, // float32 rounding of x²/2 in the tail
+		{"normCDFSliceTail", func(x float32) float32 {
+			var d [1]float32
+			normCDFSlice(d[:], []float32{x})
+			return d[0]
+		}, func(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }, -12, -6, 2e-5},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -77,5 +94,14 @@ func TestFastMathAccuracy(t *testing.T) {
 	}
 	if v := exp32(-100); v != float32(math.Exp(-100)) {
 		t.Errorf("exp32(-100) = %g, want subnormal %g", v, math.Exp(-100))
+	}
+}
+
+func BenchmarkExpSlice(b *testing.B) {
+	x := RandN(1, 4096).Data
+	d := make([]float32, len(x))
+	b.SetBytes(4 * int64(len(x)))
+	for b.Loop() {
+		expSlice(d, x)
 	}
 }

@@ -157,9 +157,7 @@ func Pow(tp *Tape, x *Tensor, p float32) *Tensor {
 // Backward: ∂L/∂x += ∂L/∂out · (1 − tanh²x).
 func Tanh(tp *Tape, x *Tensor) *Tensor {
 	out, xd := unaryResult(tp, x)
-	for i, v := range xd {
-		out.Data[i] = tanh32(v)
-	}
+	tanhSlice(out.Data, xd)
 	if out.requiresGrad {
 		tp.record(func() {
 			g, y, xg := out.Grad, out.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
@@ -229,25 +227,40 @@ func ELU(tp *Tape, x *Tensor, alpha float32) *Tensor {
 // Backward: ∂L/∂x += ∂L/∂out · σ(βx), or ∂L/∂out where βx > threshold.
 func Softplus(tp *Tape, x *Tensor, beta, threshold float32) *Tensor {
 	out, xd := unaryResult(tp, x)
+	var sig []float32 // σ(βx), saved for backward
+	if out.requiresGrad {
+		sig = tp.Scratch(len(xd))
+	}
+	// softplus(βx)/β = (max(βx, 0) + ln(1 + e^{−|βx|}))/β, with e^{−|βx|}
+	// computed in a batch into out.
+	y := out.Data
+	for i, v := range xd {
+		y[i] = -math.Float32frombits(math.Float32bits(beta*v) & 0x7fffffff)
+	}
+	expSlice(y, y)
 	inv := 1 / beta
 	for i, v := range xd {
 		bx := beta * v
+		e := y[i]
+		if sig != nil {
+			// σ(βx) = 1/(1+e) for βx ≥ 0, e/(1+e) otherwise.
+			sig[i] = selectBits(lessMask(bx, 0), e, 1) / (1 + e)
+		}
+		y[i] = (relu32(bx) + log1pUnit(e)) * inv
 		if bx > threshold {
-			out.Data[i] = v
-		} else {
-			out.Data[i] = log1p32(exp32(bx)) * inv
+			y[i] = v
 		}
 	}
 	if out.requiresGrad {
 		tp.record(func() {
 			g, xv, xg := out.Grad, x.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
+			s := sig[:len(g)]
 			for i, v := range g {
-				bx := beta * xv[i]
-				if bx > threshold {
-					xg[i] += v
-				} else {
-					xg[i] += v * sigmoid32(bx)
+				d := s[i]
+				if beta*xv[i] > threshold {
+					d = 1
 				}
+				xg[i] += v * d
 			}
 		})
 	}
@@ -267,29 +280,37 @@ const (
 // Backward: ∂L/∂x += ∂L/∂out · (Φ(x) + x·φ(x)), φ the standard normal density.
 func GELU(tp *Tape, x *Tensor) *Tensor {
 	out, xd := unaryResult(tp, x)
-	var cdf []float32 // Φ(x), saved for backward
+	cdf := out.Data // Φ(x), saved for backward when gradients flow
 	if out.requiresGrad {
 		cdf = tp.Scratch(len(xd))
 	}
+	normCDFSlice(cdf, xd)
+	y := out.Data
 	for i, v := range xd {
-		c := float32(0.5 * (1 + math.Erf(float64(v)*invSqrt2)))
-		out.Data[i] = v * c
-		if cdf != nil {
-			cdf[i] = c
-		}
+		y[i] = v * cdf[i]
 	}
 	if out.requiresGrad {
-		tp.record(func() {
-			g, xv, xg := out.Grad, x.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
-			c := cdf[:len(g)]
-			for i, v := range g {
-				z := xv[i]
-				pdf := invSqrt2Pi * exp32(-0.5*z*z)
-				xg[i] += v * (c[i] + z*pdf)
-			}
-		})
+		tp.record(func() { geluBackward(x.Grad, out.Grad, x.Data, cdf) })
 	}
 	return out
+}
+
+// geluBackward accumulates ∂L/∂x += g·(Φ(x) + x·φ(x)), batching φ's
+// exponentials through a stack buffer.
+func geluBackward(xg, g, x, cdf []float32) {
+	var tmp [256]float32
+	for lo := 0; lo < len(g); lo += len(tmp) {
+		hi := min(lo+len(tmp), len(g))
+		xs, e := x[lo:hi], tmp[:hi-lo]
+		for i, v := range xs {
+			e[i] = -0.5 * v * v
+		}
+		expSlice(e, e)
+		gs, c, dst := g[lo:hi], cdf[lo:hi], xg[lo:hi]
+		for i, v := range xs {
+			dst[i] += gs[i] * (c[i] + v*invSqrt2Pi*e[i])
+		}
+	}
 }
 
 // GELUTanh returns the tanh approximation of GELU,
