@@ -186,6 +186,37 @@ add_attn("attn_causal", {"causal": True}, 2, 2, 5, 5, 4, 4)
 add_attn("attn_prev_scores", {"scale": 0.3}, 2, 2, 4, 4, 3, 3, prev=True, scores=True)
 add_attn("attn_all", {"causal": True}, 1, 2, 4, 4, 3, 2, mask=True, prev=True, scores=True)
 
+# ---- nn.MultiheadAttention(batch_first=True)
+def add_mha(name, e, heads, n, lq, lk, self_attn, mask, bias):
+    mod = torch.nn.MultiheadAttention(e, heads, bias=bias, batch_first=True).double()
+    with torch.no_grad():
+        for prm in mod.parameters():
+            prm.copy_(rnd(*prm.shape, scale=0.5))
+    ins = {"inw": mod.in_proj_weight.detach().clone(), "outw": mod.out_proj.weight.detach().clone()}
+    if bias:
+        ins["inb"] = mod.in_proj_bias.detach().clone()
+        ins["outb"] = mod.out_proj.bias.detach().clone()
+    ins["query"] = rnd(n, lq, e)
+    if not self_attn:
+        ins["key"] = rnd(n, lk, e)
+        ins["value"] = rnd(n, lk, e)
+    if mask:
+        ins["mask"] = rnd(lq, lk)
+
+    def f(inw, outw, query, inb=None, outb=None, key=None, value=None, mask=None):
+        if key is None:
+            key = value = query
+        o, _ = F.multi_head_attention_forward(
+            query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1), e, heads, inw, inb, None, None, False, 0.0,
+            outw, outb, training=False, need_weights=False, attn_mask=mask)
+        return {"out": o.transpose(0, 1)}
+    add(name, "mha", {"heads": heads, "self": self_attn}, ins, f, list(ins))
+
+
+add_mha("mha_self", 8, 2, 2, 5, 5, True, False, True)
+add_mha("mha_cross_mask", 6, 3, 2, 3, 4, False, True, True)
+add_mha("mha_nobias", 4, 1, 1, 3, 3, True, True, False)
+
 with open("testdata/e2_golden.json", "w") as fh:
     json.dump({"torch": torch.__version__, "cases": CASES}, fh)
 print(len(CASES), "cases")
