@@ -395,7 +395,7 @@ func TestSourceConfigValidate(t *testing.T) {
 		{"no group", func(c *SourceConfig) { c.GroupID = "" }, true},
 		{"negative batch", func(c *SourceConfig) { c.MaxBatch = -1 }, true},
 		{"negative wait", func(c *SourceConfig) { c.MaxWait = -time.Second }, true},
-		{"heartbeat above session", func(c *SourceConfig) { c.SessionTimeout, c.HeartbeatInterval = time.Second, 2 * time.Second }, true},
+		{"heartbeat above session", func(c *SourceConfig) { c.SessionTimeout, c.HeartbeatInterval = time.Second, 2*time.Second }, true},
 		{"retry min above max", func(c *SourceConfig) { c.RetryMin, c.RetryMax = time.Minute, time.Second }, true},
 		{"bad start offset", func(c *SourceConfig) { c.StartOffset = 5 }, true},
 		{"last offset", func(c *SourceConfig) { c.StartOffset = kafka.LastOffset }, false},
