@@ -112,6 +112,7 @@ func BenchTrainMain(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	defer tr.Close()
 	for range warmup {
 		tr.Step()
 	}

@@ -49,8 +49,7 @@ type Trainer struct {
 	win    *windowSet
 	val    *windowSet // validation windows (nil without ValSize)
 	params []*tensor.Tensor
-	opt    *optim.Adam
-	sched  *optim.StepLR
+	opt    *shardedAdam
 	tp     *tensor.Tape
 	loss   loss.MAE
 	sc     *model.WindowScaler
@@ -74,6 +73,8 @@ type Trainer struct {
 }
 
 // NewTrainer prepares a training run of m on series (values oldest first).
+// The optimiser updates parameter shards on GOMAXPROCS goroutines; call
+// Close when done.
 func NewTrainer(m model.Model, series [][]float64, cfg Config) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -128,12 +129,7 @@ func NewTrainer(m model.Model, series [][]float64, cfg Config) (*Trainer, error)
 	}
 	adamCfg := optim.DefaultAdam()
 	adamCfg.LR = cfg.LearningRate
-	opt, err := optim.NewAdam(t.params, adamCfg)
-	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
-	}
-	t.opt = opt
-	if t.sched, err = optim.NewNFStepLR(opt, cfg.MaxSteps, cfg.NumLRDecays); err != nil {
+	if t.opt, err = newShardedAdam(t.params, adamCfg, cfg.MaxSteps, cfg.NumLRDecays); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	t.order = make([]int, len(series))
@@ -238,7 +234,6 @@ func (t *Trainer) Step() float64 {
 		optim.ClipGradNorm(t.params, t.cfg.GradClipNorm)
 	}
 	t.opt.Step()
-	t.sched.Step()
 	t.steps++
 	return float64(loss.Data[0])
 }
@@ -299,8 +294,13 @@ func Fit(ctx context.Context, m model.Model, series [][]float64, cfg Config) (*R
 	if err != nil {
 		return nil, err
 	}
+	defer t.Close()
 	return t.Run(ctx)
 }
+
+// Close stops the optimiser's helper goroutines; the Trainer must not be
+// used afterwards. Fit closes its Trainer itself.
+func (t *Trainer) Close() { t.opt.close() }
 
 // Run executes the configured number of steps with validation and early
 // stopping.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -223,6 +224,7 @@ func TestStepAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer tr.Close()
 	for range 3 {
 		tr.Step()
 	}
@@ -232,4 +234,35 @@ func TestStepAllocations(t *testing.T) {
 		t.Fatalf("%v allocations per step, want <= 6", allocs)
 	}
 	t.Logf("%v allocations per warm step", allocs)
+}
+
+// TestShardedAdamMatchesSingle: the parallel, sharded optimiser gives
+// bit-identical weights to a single-goroutine run.
+func TestShardedAdamMatchesSingle(t *testing.T) {
+	cfg := train.DefaultConfig()
+	cfg.MaxSteps = 10
+	cfg.WindowsBatchSize = 8
+	series := [][]float64{sine(300, 0)}
+	mk := func() *mlp.MLP {
+		h := mlp.DefaultHyper(24, 6)
+		h.HiddenSize = 400 // 172,806 values: 2 shards of minShard with GOMAXPROCS >= 2
+		m, err := mlp.New(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	prev := runtime.GOMAXPROCS(1)
+	a := mk()
+	_, err := train.Fit(context.Background(), a, series, cfg)
+	runtime.GOMAXPROCS(4)
+	b := mk()
+	_, err2 := train.Fit(context.Background(), b, series, cfg)
+	runtime.GOMAXPROCS(prev)
+	if err != nil || err2 != nil {
+		t.Fatal(err, err2)
+	}
+	if !slices.Equal(weights(a), weights(b)) {
+		t.Fatal("sharded Adam differs from single Adam")
+	}
 }

@@ -30,6 +30,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer tr.Close()
 	tr.Step()
 	b.ReportAllocs()
 	b.ResetTimer()
