@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,7 +68,7 @@ func benchApply(b *testing.B, s *Store, batch, nSeries, tail int) {
 	var ev int64
 	b.ReportAllocs()
 	b.ResetTimer()
-	t0 := time.Now()
+	t0, cpu0 := time.Now(), processCPU()
 	for done := 0; done < b.N; done += batch {
 		n := min(batch, b.N-done)
 		for i := range n {
@@ -88,6 +89,16 @@ func benchApply(b *testing.B, s *Store, batch, nSeries, tail int) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "events/s")
+	b.ReportMetric((processCPU()-cpu0).Seconds()*1e6/float64(b.N), "client-cpu-µs/event")
+}
+
+// processCPU returns the user+system CPU time of this process (all threads).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkEvalFloor pipelines EVALSHA of a script that only returns 1, with

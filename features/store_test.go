@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// realRedis connects to the redis-server at 127.0.0.1:6379 or skips the test.
+// realRedis connects to the redis-server at 127.0.0.1:6379 (or
+// $FEATURES_REDIS_ADDR, e.g. a private instance for benchmarks) or skips.
 // It returns a config with a unique key prefix whose keys are removed (SCAN +
 // DEL, never FLUSHDB) when the test ends.
 func realRedis(tb testing.TB) (redis.UniversalClient, Config) {
@@ -23,12 +25,16 @@ func realRedis(tb testing.TB) (redis.UniversalClient, Config) {
 
 func realRedisProto(tb testing.TB, protocol int) (redis.UniversalClient, Config) {
 	tb.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", PoolSize: 8, Protocol: protocol})
+	addr := os.Getenv("FEATURES_REDIS_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:6379"
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: 8, Protocol: protocol})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
-		tb.Skipf("redis-server at 127.0.0.1:6379 not reachable (%v); start one to run this test", err)
+		tb.Skipf("redis-server at %s not reachable (%v); start one (or set FEATURES_REDIS_ADDR) to run this test", addr, err)
 	}
 	cfg := DefaultConfig()
 	cfg.KeyPrefix = fmt.Sprintf("t-%s-%d", strings.ReplaceAll(tb.Name(), "/", "_"), time.Now().UnixNano())
