@@ -171,3 +171,24 @@ func rnnParamGrads(x *Tensor, hprev []float32, w RNNWeights, dgi, dgh, dT []floa
 func gemmNN(a, b blas32.General, beta float32, c blas32.General) {
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, b, beta, c)
 }
+
+// sigmoidSlice overwrites x with σ(x) = 1/(1 + e^{−x}), computing e^{−|x|}
+// for the whole slice at once in tmp (len ≥ len(x)) with the batched exp.
+func sigmoidSlice(x, tmp []float32) {
+	tmp = tmp[:len(x)]
+	for i, v := range x {
+		if v > 0 {
+			v = -v
+		}
+		tmp[i] = v
+	}
+	expSlice(tmp, tmp)
+	for i, v := range x {
+		e := tmp[i]
+		r := 1 / (1 + e)
+		if v < 0 {
+			r *= e
+		}
+		x[i] = r
+	}
+}

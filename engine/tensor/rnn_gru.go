@@ -50,6 +50,7 @@ type gruSeq struct {
 	dgi, dgh        []float32 // pre-activation gradients, recording only
 	dh              []float32 // (N, H) gradient flowing to step t−1, recording only
 	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
+	tmp             []float32 // 2H work row
 }
 
 func newGRUSeq(tp *Tape, n, steps, in, h int, record bool) gruSeq {
@@ -57,6 +58,7 @@ func newGRUSeq(tp *Tape, n, steps, in, h int, record bool) gruSeq {
 	s.gi = tp.Scratch(n * steps * 3 * h)
 	s.gh = tp.Scratch(n * steps * 3 * h)
 	s.hprev = tp.Scratch(n * steps * h)
+	s.tmp = tp.Scratch(2 * h)
 	if record {
 		s.dgi = tp.Scratch(n * steps * 3 * h)
 		s.dgh = tp.Scratch(n * steps * 3 * h)
@@ -103,18 +105,24 @@ func (s gruSeq) forward(x, h0 []float32, w RNNWeights, out []float32) {
 			if t+1 < steps {
 				hn = s.hprev[(row+1)*h : (row+2)*h]
 			}
-			ir, iz, in := gir[:h], gir[h:2*h], gir[2*h:3*h]
-			hr2, hz, hnn := ghr[:h], ghr[h:2*h], ghr[2*h:3*h]
-			for j := range hr {
-				rv := sigmoid32(ir[j] + hr2[j])
-				zv := sigmoid32(iz[j] + hz[j])
-				nv := tanh32(in[j] + rv*hnn[j])
-				ir[j], iz[j], in[j] = rv, zv, nv
-				hv := nv + zv*(hp[j]-nv)
-				hr[j] = hv
-				if hn != nil {
-					hn[j] = hv
-				}
+			rz, ghrz := gir[:2*h], ghr[:2*h]
+			for j := range rz {
+				rz[j] += ghrz[j]
+			}
+			sigmoidSlice(rz, s.tmp)
+			rs, zs, ns := gir[:h], gir[h:2*h], gir[2*h:3*h]
+			ghn := ghr[2*h : 3*h]
+			ns, ghn = ns[:len(rs)], ghn[:len(rs)]
+			for j, rv := range rs {
+				ns[j] += rv * ghn[j]
+			}
+			tanhSlice(ns, ns)
+			zs, hp, hr = zs[:len(ns)], hp[:len(ns)], hr[:len(ns)]
+			for j, nv := range ns {
+				hr[j] = nv + zs[j]*(hp[j]-nv)
+			}
+			if hn != nil {
+				copy(hn, hr)
 			}
 		}
 	}

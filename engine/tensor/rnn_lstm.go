@@ -65,12 +65,14 @@ type lstmSeq struct {
 	dg              []float32 // pre-activation gradients, recording only
 	dh, dc          []float32 // (N, H) gradients flowing to step t−1, recording only
 	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
+	tmp             []float32 // 2H work row
 }
 
 func newLSTMSeq(tp *Tape, n, steps, in, h int, record bool) lstmSeq {
 	s := lstmSeq{n: n, steps: steps, in: in, h: h}
 	s.g = tp.Scratch(n * steps * 4 * h)
 	s.hprev = tp.Scratch(n * steps * h)
+	s.tmp = tp.Scratch(2 * h)
 	if record {
 		s.tc = tp.Scratch(n * steps * h)
 		s.dg = tp.Scratch(n * steps * 4 * h)
@@ -122,28 +124,30 @@ func (s lstmSeq) forward(x, h0, c0 []float32, w RNNWeights, out []float32) {
 			if t+1 < steps {
 				hn = s.hprev[(row+1)*h : (row+2)*h]
 			}
+			sigmoidSlice(gr[:2*h], s.tmp)
+			sigmoidSlice(gr[3*h:], s.tmp)
+			tanhSlice(gr[2*h:3*h], gr[2*h:3*h])
 			ig, fg, gg, og := gr[:h], gr[h:2*h], gr[2*h:3*h], gr[3*h:4*h]
-			for j := range cr {
-				iv, gv, ov := sigmoid32(ig[j]), tanh32(gg[j]), sigmoid32(og[j])
-				c := iv * gv
-				if cp != nil {
-					fv := sigmoid32(fg[j])
-					fg[j] = fv
-					c += fv * cp[j]
-				} else {
-					fg[j] = sigmoid32(fg[j])
+			fg, gg, og = fg[:len(cr)], gg[:len(cr)], og[:len(cr)]
+			if cp != nil {
+				cp = cp[:len(cr)]
+				for j, iv := range ig[:len(cr)] {
+					cr[j] = iv*gg[j] + fg[j]*cp[j]
 				}
-				ig[j], gg[j], og[j] = iv, gv, ov
-				tcv := tanh32(c)
-				cr[j] = c
-				hv := ov * tcv
-				hr[j] = hv
-				if tcr != nil {
-					tcr[j] = tcv
+			} else {
+				for j, iv := range ig[:len(cr)] {
+					cr[j] = iv * gg[j]
 				}
-				if hn != nil {
-					hn[j] = hv
-				}
+			}
+			if tcr == nil {
+				tcr = s.tmp[:h]
+			}
+			tanhSlice(tcr, cr)
+			for j, tcv := range tcr {
+				hr[j] = og[j] * tcv
+			}
+			if hn != nil {
+				copy(hn, hr)
 			}
 		}
 	}
