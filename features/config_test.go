@@ -90,3 +90,41 @@ func TestFingerprint(t *testing.T) {
 		t.Fatalf("fingerprint %q not safe to embed in a Lua string", a.fingerprint())
 	}
 }
+
+// hashTag applies the Redis Cluster rule: the substring between the first
+// '{' and the next '}' if non-empty, else the whole key.
+func hashTag(key string) string {
+	i := strings.IndexByte(key, '{')
+	if i < 0 {
+		return key
+	}
+	j := strings.IndexByte(key[i+1:], '}')
+	if j <= 0 {
+		return key
+	}
+	return key[i+1 : i+1+j]
+}
+
+func TestKeysShareHashTag(t *testing.T) {
+	s, err := NewStore(redisClientStub(), DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, series := range []string{"meter-17", "a}b", "{x", "x{y}z", "a b", "ü", "a}:m", "a}:h", "a"} {
+		ob := Observation{Series: series, TS: t0, Value: 1}
+		if err := ob.Validate(); err != nil {
+			t.Fatalf("%q: %v", series, err)
+		}
+		k := s.Keys(series)
+		if hashTag(k[0]) != hashTag(k[1]) {
+			t.Errorf("series %q: keys %q and %q in different slots", series, k[0], k[1])
+		}
+		for _, key := range k {
+			if other, dup := seen[key]; dup {
+				t.Errorf("key %q used by series %q and %q", key, other, series)
+			}
+			seen[key] = series
+		}
+	}
+}

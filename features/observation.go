@@ -75,7 +75,9 @@ type Result struct {
 
 var errInvalid = errors.New("features: invalid observation")
 
-// Validate reports why ob cannot be applied: empty or oversized series name,
+// Validate reports why ob cannot be applied: empty or oversized series name
+// or one starting with '}', a source offset above 2^53-1 (offsets and times
+// are compared as Lua numbers, i.e. doubles),
 // a value that is not finite or exceeds MaxAbsValue in magnitude, a time
 // outside ±(2^53-1) unix milliseconds, more than MaxExogPerObservation
 // exogenous values, an empty exogenous name or a non-finite exogenous value.
@@ -87,6 +89,14 @@ func (ob *Observation) Validate() error {
 	}
 	if len(ob.Series) > MaxSeriesLen {
 		return fmt.Errorf("%w: series name longer than %d bytes", errInvalid, MaxSeriesLen)
+	}
+	if ob.Series[0] == '}' {
+		// "{}" would make an empty Redis Cluster hash tag, putting the
+		// series' two keys in different slots.
+		return fmt.Errorf("%w: series %q starts with '}'", errInvalid, ob.Series)
+	}
+	if ob.Source.Offset > maxAbsMillis {
+		return fmt.Errorf("%w: series %q: offset %d above 2^53-1", errInvalid, ob.Series, ob.Source.Offset)
 	}
 	if !isFiniteBounded(ob.Value) {
 		return fmt.Errorf("%w: series %q: value %v not finite or |value| > %g", errInvalid, ob.Series, ob.Value, MaxAbsValue)

@@ -34,7 +34,8 @@ func TestStepRules(t *testing.T) {
 		{"partition change late", []step{{obAt("s", 5, 1, 0, 100), Applied}, {obAt("s", 5, 2, 1, 3), Late}}, 1},
 		{"no source offset", []step{{obAt("s", 1, 1, 0, -1), Applied}, {obAt("s", 1, 1, 0, -1), Late}, {obAt("s", 2, 1, 0, -1), Applied}}, 2},
 		{"invalid value", []step{{obAt("s", 1, math.NaN(), 0, 0), Invalid}, {obAt("s", 2, math.Inf(1), 0, 1), Invalid}, {obAt("s", 3, 2e300, 0, 2), Invalid}, {obAt("s", 4, 1e300, 0, 3), Applied}}, 1},
-		{"invalid series", []step{{obAt("", 1, 1, 0, 0), Invalid}, {obAt(strings.Repeat("x", MaxSeriesLen+1), 1, 1, 0, 0), Invalid}}, 0},
+		{"invalid series", []step{{obAt("", 1, 1, 0, 0), Invalid}, {obAt(strings.Repeat("x", MaxSeriesLen+1), 1, 1, 0, 0), Invalid}, {obAt("}x", 1, 1, 0, 0), Invalid}}, 0},
+		{"offset too large", []step{{obAt("s", 1, 1, 0, 1<<53), Invalid}, {obAt("s", 1, 1, 0, 1<<53-1), Applied}}, 1},
 		{"sub-millisecond times collapse", []step{
 			{Observation{Series: "s", TS: t0.Add(100 * time.Microsecond), Value: 1, Source: SourcePos{Offset: 0}}, Applied},
 			{Observation{Series: "s", TS: t0.Add(900 * time.Microsecond), Value: 1, Source: SourcePos{Offset: 1}}, Late},
