@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/streamcast/streamcast/engine/tensor/internal/vec"
+)
 
 // BroadcastShape writes into dst the NumPy/PyTorch broadcast of shapes a and
 // b and returns its rank. Shapes are aligned on their trailing axes; two
@@ -265,22 +269,16 @@ func accumRow(kind int, dst []float32, sd int, g, v []float32, sv int, w []float
 		dst = dst[:n]
 		switch {
 		case kind == kOne:
-			for i, x := range g {
-				dst[i] += x
-			}
+			vec.Add(dst, dst, g)
 			return
 		case kind == kNeg:
-			for i, x := range g {
-				dst[i] -= x
-			}
+			vec.Sub(dst, dst, g)
 			return
 		case sv == 1:
 			v = v[:n]
 			switch kind {
 			case kMul:
-				for i, x := range g {
-					dst[i] += x * v[i]
-				}
+				vec.MulAdd(dst, g, v)
 			case kDiv:
 				for i, x := range g {
 					dst[i] += x / v[i]

@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/streamcast/streamcast/engine/tensor/internal/vec"
 )
 
 // Dropout zeroes each element of x with probability p and scales the kept
@@ -32,10 +34,7 @@ func Dropout(tp *Tape, x *Tensor, p float32, train bool, rng *rand.Rand) *Tensor
 	}
 	mask := tp.Scratch(len(out.Data))
 	fillDropoutMask(mask, p, rng)
-	xd := x.Data[:len(out.Data)]
-	for i, m := range mask {
-		out.Data[i] = xd[i] * m
-	}
+	vec.Mul(out.Data, x.Data, mask)
 	if out.requiresGrad {
 		tp.record(func() { accumRow(kMul, x.Grad, 1, out.Grad, mask, 1, nil) })
 	}

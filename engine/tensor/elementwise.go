@@ -1,5 +1,7 @@
 package tensor
 
+import "github.com/streamcast/streamcast/engine/tensor/internal/vec"
+
 // Binary op codes for binaryOp.
 const (
 	opAdd = iota
@@ -123,21 +125,13 @@ func binaryRow(op int, o, a []float32, sa int, b []float32, sb int) {
 		a, b = a[:n], b[:n]
 		switch op {
 		case opAdd:
-			for i := range o {
-				o[i] = a[i] + b[i]
-			}
+			vec.Add(o, a, b)
 		case opSub:
-			for i := range o {
-				o[i] = a[i] - b[i]
-			}
+			vec.Sub(o, a, b)
 		case opMul:
-			for i := range o {
-				o[i] = a[i] * b[i]
-			}
+			vec.Mul(o, a, b)
 		case opDiv:
-			for i := range o {
-				o[i] = a[i] / b[i]
-			}
+			vec.Div(o, a, b)
 		}
 	case sa == 1 && sb == 0:
 		a = a[:n]

@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/streamcast/streamcast/engine/tensor/internal/vec"
+)
 
 // normAxis resolves a possibly negative axis against rank, panicking when it
 // is out of range (a programmer error).
@@ -59,10 +63,7 @@ func sumAxis(dst, x []float32, outer, n, inner int) {
 	for o := 0; o < outer; o++ {
 		d := dst[o*inner : (o+1)*inner]
 		for k := 0; k < n; k++ {
-			row := x[(o*n+k)*inner : (o*n+k+1)*inner]
-			for i, v := range row {
-				d[i] += v
-			}
+			vec.Add(d, d, x[(o*n+k)*inner:(o*n+k+1)*inner])
 		}
 	}
 }
@@ -100,6 +101,10 @@ func spreadAxis(dst, g []float32, c float32, outer, n, inner int) {
 		gr := g[o*inner : (o+1)*inner]
 		for k := 0; k < n; k++ {
 			d := dst[(o*n+k)*inner : (o*n+k+1)*inner]
+			if c == 1 {
+				vec.Add(d, d, gr)
+				continue
+			}
 			for i, v := range gr {
 				d[i] += c * v
 			}

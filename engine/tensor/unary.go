@@ -1,6 +1,10 @@
 package tensor
 
-import "math"
+import (
+	"math"
+
+	"github.com/streamcast/streamcast/engine/tensor/internal/vec"
+)
 
 // unaryResult returns the output of an elementwise op and the input data
 // re-sliced to the output length (bounds-check elimination).
@@ -231,24 +235,35 @@ func Softplus(tp *Tape, x *Tensor, beta, threshold float32) *Tensor {
 	if out.requiresGrad {
 		sig = tp.Scratch(len(xd))
 	}
-	// softplus(βx)/β = (max(βx, 0) + ln(1 + e^{−|βx|}))/β, with e^{−|βx|}
-	// computed in a batch into out.
-	y := out.Data
-	for i, v := range xd {
-		y[i] = -math.Float32frombits(math.Float32bits(beta*v) & 0x7fffffff)
-	}
-	expSlice(y, y)
+	// softplus(βx)/β = (max(βx, 0) + ln(1 + e))/β with e = e^{−|βx|} ∈ (0, 1],
+	// ln(1+e) = 2·atanh(s) = s·Q(s²), s = e/(2+e): batched in chunks.
 	inv := 1 / beta
-	for i, v := range xd {
-		bx := beta * v
-		e := y[i]
-		if sig != nil {
-			// σ(βx) = 1/(1+e) for βx ≥ 0, e/(1+e) otherwise.
-			sig[i] = selectBits(lessMask(bx, 0), e, 1) / (1 + e)
+	var eb, sb [256]float32
+	for lo := 0; lo < len(xd); lo += len(eb) {
+		hi := min(lo+len(eb), len(xd))
+		xs, e, q := xd[lo:hi], eb[:hi-lo], sb[:hi-lo]
+		for i, v := range xs {
+			e[i] = -math.Float32frombits(math.Float32bits(beta*v) & 0x7fffffff)
 		}
-		y[i] = (relu32(bx) + log1pUnit(e)) * inv
-		if bx > threshold {
-			y[i] = v
+		expSlice(e, e)
+		for i, ev := range e {
+			sv := ev / (2 + ev)
+			q[i] = sv * sv
+		}
+		vec.Poly(q, q, log1pPoly[:])
+		y := out.Data[lo:hi]
+		for i, v := range xs {
+			bx := beta * v
+			ev := e[i]
+			if sig != nil {
+				// σ(βx) = 1/(1+e) for βx ≥ 0, e/(1+e) otherwise.
+				sig[lo+i] = selectBits(lessMask(bx, 0), ev, 1) / (1 + ev)
+			}
+			r := (relu32(bx) + ev/(2+ev)*q[i]) * inv
+			if bx > threshold {
+				r = v
+			}
+			y[i] = r
 		}
 	}
 	if out.requiresGrad {

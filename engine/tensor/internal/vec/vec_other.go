@@ -8,3 +8,23 @@ const HasAVX2 = false
 // Exp writes eˣ of every src element into dst (len(dst) elements; src must
 // be at least as long; dst may alias src).
 func Exp(dst, src []float32) { expGo(dst, src) }
+
+// Add sets dst[i] = a[i] + b[i] for i < len(dst); a and b must be at least
+// as long and any of the three may alias.
+func Add(dst, a, b []float32) { addGo(dst, a, b) }
+
+// Sub sets dst[i] = a[i] − b[i] (see Add for lengths and aliasing).
+func Sub(dst, a, b []float32) { subGo(dst, a, b) }
+
+// Mul sets dst[i] = a[i]·b[i] (see Add for lengths and aliasing).
+func Mul(dst, a, b []float32) { mulGo(dst, a, b) }
+
+// Div sets dst[i] = a[i] / b[i] (see Add for lengths and aliasing).
+func Div(dst, a, b []float32) { divGo(dst, a, b) }
+
+// MulAdd sets dst[i] += a[i]·b[i].
+func MulAdd(dst, a, b []float32) { mulAddGo(dst, a, b) }
+
+// Poly sets dst[i] = Σ_k c[k]·x[i]^k (Horner's rule; c non-empty, lowest
+// degree first). dst may alias x.
+func Poly(dst, x, c []float32) { polyGo(dst, x, c) }
