@@ -75,6 +75,9 @@ func newGRUSeq(tp *Tape, n, steps, in, h int, record bool) gruSeq {
 }
 
 func (s gruSeq) forward(x, h0 []float32, w RNNWeights, out []float32) {
+	if s.n == 0 {
+		return
+	}
 	n, steps, h := s.n, s.steps, s.h
 	gh := 3 * h
 	rnnInputProj(x, w.WIH.Data, s.wihT, w.BIH, nil, n*steps, s.in, gh, s.gi)
@@ -133,6 +136,9 @@ func (s gruSeq) backwardFunc(x, h0 *Tensor, w RNNWeights, out, hT *Tensor) func(
 }
 
 func (s gruSeq) backward(x, h0 *Tensor, w RNNWeights, out, hT *Tensor) {
+	if s.n == 0 {
+		return
+	}
 	n, steps, h := s.n, s.steps, s.h
 	gh := 3 * h
 	dh := s.dh

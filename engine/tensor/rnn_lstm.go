@@ -90,6 +90,9 @@ func newLSTMSeq(tp *Tape, n, steps, in, h int, record bool) lstmSeq {
 }
 
 func (s lstmSeq) forward(x, h0, c0 []float32, w RNNWeights, out []float32) {
+	if s.n == 0 {
+		return
+	}
 	n, steps, h := s.n, s.steps, s.h
 	gh := 4 * h
 	rnnInputProj(x, w.WIH.Data, s.wihT, w.BIH, w.BHH, n*steps, s.in, gh, s.g)
@@ -160,6 +163,9 @@ func (s lstmSeq) backwardFunc(x, h0, c0 *Tensor, w RNNWeights, out, hT, cT *Tens
 }
 
 func (s lstmSeq) backward(x, h0, c0 *Tensor, w RNNWeights, out, hT, cT *Tensor) {
+	if s.n == 0 {
+		return
+	}
 	n, steps, h := s.n, s.steps, s.h
 	gh := 4 * h
 	dh, dc := s.dh, s.dc

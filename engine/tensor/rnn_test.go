@@ -143,3 +143,21 @@ func TestRNNInferenceNoAllocs(t *testing.T) {
 		t.Fatalf("RNN inference allocates %v times per call", n)
 	}
 }
+
+func TestRNNEmptyBatch(t *testing.T) {
+	lw := RNNWeights{WIH: param(1, 8, 3), WHH: param(2, 8, 2)}
+	gw := RNNWeights{WIH: param(3, 6, 3), WHH: param(4, 6, 2)}
+	x := param(5, 0, 4, 3)
+	tp := NewTape()
+	out, h, c := LSTM(tp, x, nil, nil, lw)
+	o2, h2 := GRU(tp, x, nil, gw)
+	if out.Numel() != 0 || h.Numel() != 0 || c.Numel() != 0 || o2.Numel() != 0 || h2.Numel() != 0 {
+		t.Fatal("empty batch gives non-empty outputs")
+	}
+	tp.Backward(Add(tp, SumAll(tp, out), SumAll(tp, o2)))
+	for _, g := range append(lw.WIH.Grad, gw.WHH.Grad...) {
+		if g != 0 {
+			t.Fatal("empty batch produced gradients")
+		}
+	}
+}
