@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Model file format, version 1. All integers are unsigned 32-bit little
@@ -101,7 +102,10 @@ func Save(path string, m Model, meta []byte) error {
 		return fmt.Errorf("model: save: %w", err)
 	}
 	tmp := f.Name()
-	_, werr := f.Write(b)
+	werr := f.Chmod(0o644) // CreateTemp makes 0600; a model file is not secret
+	if werr == nil {
+		_, werr = f.Write(b)
+	}
 	cerr := f.Close()
 	if werr == nil {
 		werr = cerr
@@ -294,11 +298,27 @@ func Decode(b []byte) (*Loaded, error) {
 		if !sameDims(p.T.Shape, t.dims) {
 			return nil, fmt.Errorf("%w: tensor %q has shape %v in the file, %s expects %v", ErrBadFile, t.name, t.dims, kind, append([]int(nil), p.T.Shape...))
 		}
-		for j := range p.T.Data {
-			p.T.Data[j] = math.Float32frombits(binary.LittleEndian.Uint32(t.data[4*j:]))
-		}
+		decodeFloats(p.T.Data, t.data)
 	}
 	return &Loaded{Model: m, Meta: bytes.Clone([]byte(meta)), Checksum: binary.LittleEndian.Uint32(b[len(b)-4:])}, nil
+}
+
+// littleEndian reports whether float32 values are stored little endian in
+// memory, so file bytes can be copied straight into tensors.
+var littleEndian = func() bool {
+	x := uint32(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// decodeFloats fills dst from little-endian IEEE 754 binary32 bytes.
+func decodeFloats(dst []float32, src []byte) {
+	if littleEndian && len(dst) > 0 {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), 4*len(dst)), src)
+		return
+	}
+	for j := range dst {
+		dst[j] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*j:]))
+	}
 }
 
 func sameDims(a, b []int) bool {
