@@ -482,3 +482,52 @@ func TestConcurrentApply(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlineEqualsOfflineRandomConfigs repeats the equivalence check over
+// random configurations (history sizes down to 1, arbitrary alphas) and
+// values spread over the whole double range, including subnormals, to
+// exercise the %.17g round trip and the EWMA arithmetic in both Lua
+// implementations.
+func TestOnlineEqualsOfflineRandomConfigs(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			rdb, base := be.open(t)
+			seeds := 6
+			if be.name != "redis" {
+				seeds = 2
+			}
+			for seed := range seeds {
+				r := newRand(uint64(1000 + seed))
+				cfg := base
+				cfg.KeyPrefix = fmt.Sprintf("%s-%d", base.KeyPrefix, seed)
+				cfg.History = 1 + r.IntN(40)
+				cfg.Windows = []int{1 + r.IntN(cfg.History)}
+				cfg.Lags = []int{1 + r.IntN(cfg.History)}
+				cfg.EWMAAlphas = nil
+				for range 1 + r.IntN(4) {
+					cfg.EWMAAlphas = append(cfg.EWMAAlphas, 1-r.Float64()) // (0, 1]
+				}
+				obs := randomStream(r, 3, 400)
+				for i := range obs {
+					if r.IntN(3) == 0 && !math.IsNaN(obs[i].Value) {
+						obs[i].Value = r.NormFloat64() * math.Pow(10, float64(r.IntN(600)-300))
+					}
+				}
+				s := newTestStore(t, rdb, cfg)
+				applyAll(t, s, obs, 1+r.IntN(120), r.IntN(cfg.History+1))
+				for name, want := range Offline(cfg, obs) {
+					got, err := s.State(context.Background(), name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if d := got.Diff(want); d != "" {
+						t.Fatalf("seed %d (%+v) series %s: %s", seed, cfg, name, d)
+					}
+				}
+				if be.name == "redis" || be.name == "redis-resp2" {
+					deleteByPrefix(t, rdb, cfg.KeyPrefix)
+				}
+			}
+		})
+	}
+}
