@@ -143,11 +143,17 @@ func strides(n int, loc, scale []float32) int {
 }
 
 // softplus is torch's F.softplus (β = 1, threshold 20) and its derivative.
+// One exp and one log: log(1 + e) loses nothing at float32 precision for
+// e ≥ 1e-8, and below that softplus(x) = eˣ to double precision.
 func softplus(x float64) (float64, float64) {
 	if x > 20 {
 		return x, 1
 	}
-	return math.Log1p(math.Exp(x)), 1 / (1 + math.Exp(-x))
+	e := math.Exp(x)
+	if x < -18 {
+		return e, e
+	}
+	return math.Log(1 + e), e / (1 + e)
 }
 
 // params maps the raw outputs of target i to (ν, μ, σ) and the derivatives
@@ -218,6 +224,18 @@ func (d *Distribution) forward(tp *tensor.Tape, yhat, y, mask *tensor.Tensor, lo
 	n, w := checkShapes(d.family.String(), k, yhat, y, mask)
 	per := strides(n, loc, scale)
 	out := tp.Result([]int{1}, yhat, locT, scaleT)
+	rec := out.RequiresGrad()
+	gl := rec && locT != nil && locT.RequiresGrad()
+	gs := rec && scaleT != nil && scaleT.RequiresGrad()
+	// The backward factors ∂nllᵢ/∂raw (and ∂nllᵢ/∂(l, s)) are computed with
+	// the forward values and kept in tape scratch, so Backward only scales them.
+	var dr, da []float32
+	if rec {
+		dr = tp.Scratch(n * k)
+		if gl || gs {
+			da = tp.Scratch(2 * n)
+		}
+	}
 	var sum, sumW float64
 	for i, yi := range y.Data[:n] {
 		wi := 1.0
@@ -228,50 +246,45 @@ func (d *Distribution) forward(tp *tensor.Tape, yhat, y, mask *tensor.Tensor, lo
 			wi = float64(w[i])
 		}
 		l, s := anchor(loc, scale, i, per)
-		nu, mu, sigma, _, _, _ := d.params(yhat.Data[i*k:i*k+k], l, s)
-		v, _, _, _ := d.nll(float64(yi), nu, mu, sigma)
+		raw := yhat.Data[i*k : i*k+k]
+		nu, mu, sigma, dnu, dmu, dsig := d.params(raw, l, s)
+		v, gnu, gmu, gsig := d.nll(float64(yi), nu, mu, sigma)
 		sum += wi * v
 		sumW += wi
+		if !rec {
+			continue
+		}
+		g := dr[i*k : i*k+k]
+		if d.family == StudentT {
+			g[0] = float32(wi * gnu * dnu)
+			g = g[1:]
+		}
+		g[0] = float32(wi * gmu * dmu)
+		g[1] = float32(wi * gsig * dsig)
+		if da != nil {
+			// μ = m·s + l, σ = (softplus(r) + ε)·s = σ/s·s
+			da[2*i] = float32(wi * gmu)
+			da[2*i+1] = float32(wi * (gmu*float64(raw[k-2]) + gsig*sigma/s))
+		}
 	}
 	den := math.Max(sumW, 1)
 	out.Data[0] = float32(sum / den)
-	if out.RequiresGrad() {
+	if rec {
 		tp.Record(func() {
-			g0 := float64(out.Grad[0]) / den
-			gy := yhat.RequiresGrad()
-			gl := locT != nil && locT.RequiresGrad()
-			gs := scaleT != nil && scaleT.RequiresGrad()
-			for i, yi := range y.Data[:n] {
-				wi := 1.0
-				if w != nil {
-					if w[i] == 0 {
-						continue
-					}
-					wi = float64(w[i])
+			c := float32(float64(out.Grad[0]) / den)
+			if yhat.RequiresGrad() {
+				g := yhat.Grad[:n*k]
+				for j, v := range dr {
+					g[j] += c * v
 				}
-				l, s := anchor(loc, scale, i, per)
-				raw := yhat.Data[i*k : i*k+k]
-				nu, mu, sigma, dnu, dmu, dsig := d.params(raw, l, s)
-				_, gnu, gmu, gsig := d.nll(float64(yi), nu, mu, sigma)
-				c := g0 * wi
+			}
+			for i := 0; i < len(da); i += 2 {
 				if gl {
-					locT.Grad[i/per] += float32(c * gmu)
+					locT.Grad[(i/2)/per] += c * da[i]
 				}
 				if gs {
-					// ∂μ/∂s = m, ∂σ/∂s = softplus(r) + ε
-					sp, _ := softplus(float64(raw[k-1]))
-					scaleT.Grad[i/per] += float32(c * (gmu*float64(raw[k-2]) + gsig*(sp+d.eps)))
+					scaleT.Grad[(i/2)/per] += c * da[i+1]
 				}
-				if !gy {
-					continue
-				}
-				g := yhat.Grad[i*k : i*k+k]
-				if d.family == StudentT {
-					g[0] += float32(c * gnu * dnu)
-					g = g[1:]
-				}
-				g[0] += float32(c * gmu * dmu)
-				g[1] += float32(c * gsig * dsig)
 			}
 		})
 	}

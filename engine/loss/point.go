@@ -108,27 +108,17 @@ func (l *Quantile) Forward(tp *tensor.Tape, yhat, y, mask *tensor.Tensor) *tenso
 }
 
 // pointLoss is the fused weighted-mean point loss shared by MAE, MSE, RMSE,
-// Huber and Quantile; p is δ (Huber) or q (Quantile).
+// Huber and Quantile; p is δ (Huber) or q (Quantile). The forward pass
+// also stores each point's weighted derivative wᵢ·∂lᵢ/∂ŷᵢ in tape scratch,
+// so Backward is a single scaled add.
 func pointLoss(tp *tensor.Tape, name string, kind pointKind, p float32, yhat, y, mask *tensor.Tensor) *tensor.Tensor {
 	n, w := checkShapes(name, 1, yhat, y, mask)
 	out := tp.Result([]int{1}, yhat)
-	yd, hd := y.Data[:n], yhat.Data[:n]
-	var sum, sumW float64
-	if w == nil {
-		sumW = float64(n)
-		for i, yi := range yd {
-			sum += float64(pointValue(kind, p, yi-hd[i]))
-		}
-	} else {
-		w = w[:n]
-		for i, wi := range w {
-			if wi == 0 {
-				continue
-			}
-			sumW += float64(wi)
-			sum += float64(wi) * float64(pointValue(kind, p, yd[i]-hd[i]))
-		}
+	var dr []float32
+	if out.RequiresGrad() {
+		dr = tp.Scratch(n)
 	}
+	sum, sumW := pointSums(kind, p, y.Data[:n], yhat.Data[:n], w, dr)
 	var v float64
 	if sumW != 0 {
 		v = sum / sumW
@@ -149,64 +139,104 @@ func pointLoss(tp *tensor.Tape, name string, kind pointKind, p float32, yhat, y,
 				}
 				scale /= 2 * v
 			}
-			pointBackward(kind, p, float32(scale), yd, hd, w, yhat.Grad[:n])
+			c := float32(scale)
+			g := yhat.Grad[:n]
+			for i, d := range dr {
+				g[i] += c * d
+			}
 		})
 	}
 	return out
 }
 
-// pointValue is the per-point loss at residual d = y − ŷ.
-func pointValue(kind pointKind, p, d float32) float32 {
-	switch kind {
-	case kindMAE:
-		return abs32(d)
-	case kindMSE, kindRMSE:
-		return d * d
-	case kindHuber:
-		a := abs32(d)
-		if a < p {
-			return 0.5 * d * d
-		}
-		return p * (a - 0.5*p)
-	default: // quantile
-		return max(p*d, (p-1)*d)
-	}
-}
-
-func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
-
-// pointBackward adds scale·wᵢ·∂lᵢ/∂ŷᵢ into g, skipping zero weights. One
-// loop per kind keeps the hot loops free of per-element dispatch.
-func pointBackward(kind pointKind, p, scale float32, y, h, w, g []float32) {
-	g = g[:len(y)]
+// pointSums returns Σ wᵢ·lᵢ and Σ wᵢ over the points with non-zero weight
+// (w nil: all weights 1) and, when dr is non-nil, writes wᵢ·∂lᵢ/∂ŷᵢ into
+// it (0 for skipped points). One loop per kind keeps dispatch out of the
+// element loops.
+func pointSums(kind pointKind, p float32, y, h, w, dr []float32) (sum, sumW float64) {
 	h = h[:len(y)]
 	if w != nil {
 		w = w[:len(y)]
 	}
-	for i, yi := range y {
-		s := scale
-		if w != nil {
-			if w[i] == 0 {
-				continue
+	if dr != nil {
+		dr = dr[:len(y)]
+	}
+	switch kind {
+	case kindMAE:
+		for i, yi := range y {
+			wi := float32(1)
+			if w != nil {
+				if wi = w[i]; wi == 0 {
+					continue
+				}
 			}
-			s *= w[i]
+			d := h[i] - yi
+			sumW += float64(wi)
+			sum += float64(wi * abs32(d))
+			if dr != nil {
+				switch {
+				case d > 0:
+					dr[i] = wi
+				case d < 0:
+					dr[i] = -wi
+				}
+			}
 		}
-		switch kind {
-		case kindMAE:
-			if d := h[i] - yi; d > 0 {
-				g[i] += s
-			} else if d < 0 {
-				g[i] -= s
+	case kindMSE, kindRMSE:
+		for i, yi := range y {
+			wi := float32(1)
+			if w != nil {
+				if wi = w[i]; wi == 0 {
+					continue
+				}
 			}
-		case kindMSE, kindRMSE:
-			g[i] += 2 * s * (h[i] - yi)
-		case kindHuber:
-			g[i] += s * min(max(h[i]-yi, -p), p)
-		default:
-			g[i] += s * quantileSlope(p, yi-h[i])
+			d := h[i] - yi
+			sumW += float64(wi)
+			sum += float64(wi * d * d)
+			if dr != nil {
+				dr[i] = 2 * wi * d
+			}
+		}
+	case kindHuber:
+		for i, yi := range y {
+			wi := float32(1)
+			if w != nil {
+				if wi = w[i]; wi == 0 {
+					continue
+				}
+			}
+			d := h[i] - yi
+			a := abs32(d)
+			l := 0.5 * d * d
+			if a >= p {
+				l = p * (a - 0.5*p)
+			}
+			sumW += float64(wi)
+			sum += float64(wi * l)
+			if dr != nil {
+				dr[i] = wi * min(max(d, -p), p)
+			}
+		}
+	default: // quantile
+		for i, yi := range y {
+			wi := float32(1)
+			if w != nil {
+				if wi = w[i]; wi == 0 {
+					continue
+				}
+			}
+			d := yi - h[i]
+			sumW += float64(wi)
+			sum += float64(wi * max(p*d, (p-1)*d))
+			if dr != nil {
+				dr[i] = wi * quantileSlope(p, d)
+			}
 		}
 	}
+	return sum, sumW
 }
+
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
 
 // quantileSlope is ∂/∂ŷ max(q·d, (q−1)·d) at d = y − ŷ.
 func quantileSlope(q, d float32) float32 {
