@@ -161,3 +161,33 @@ func TestRNNEmptyBatch(t *testing.T) {
 		}
 	}
 }
+
+func TestElmanRNNGolden(t *testing.T) {
+	runE2Golden(t, "rnn", func(tp *Tape, c e2Case, in map[string]*Tensor) map[string]*Tensor {
+		out, hT := ElmanRNN(tp, in["x"], in["h0"], rnnWeightsOf(in), c.bool("relu"))
+		return map[string]*Tensor{"out": out, "hT": hT}
+	})
+}
+
+func TestElmanRNNCellGolden(t *testing.T) {
+	runE2Golden(t, "rnn_cell", func(tp *Tape, c e2Case, in map[string]*Tensor) map[string]*Tensor {
+		return map[string]*Tensor{"h": ElmanRNNCell(tp, in["x"], in["h0"], rnnWeightsOf(in), c.bool("relu"))}
+	})
+}
+
+func TestElmanRNNGradCheck(t *testing.T) {
+	const n, steps, in, h = 2, 4, 3, 4
+	for _, relu := range []bool{false, true} {
+		ins := []*Tensor{rnnScaled(param(111, h, in), 0.5), rnnScaled(param(112, h, h), 0.5), param(113, h), param(114, h),
+			param(115, n, steps, in), param(116, n, h), param(117, n, in)}
+		err := GradCheck(func(tp *Tape, in []*Tensor) *Tensor {
+			w := RNNWeights{in[0], in[1], in[2], in[3]}
+			out, hT := ElmanRNN(tp, in[4], in[5], w, relu)
+			c := ElmanRNNCell(tp, in[6], hT, w, relu)
+			return Add(tp, SumAll(tp, out), SumAll(tp, c))
+		}, ins, GradCheckOptions{})
+		if err != nil {
+			t.Fatalf("relu=%v: %v", relu, err)
+		}
+	}
+}

@@ -217,6 +217,30 @@ add_mha("mha_self", 8, 2, 2, 5, 5, True, False, True)
 add_mha("mha_cross_mask", 6, 3, 2, 3, 4, False, True, True)
 add_mha("mha_nobias", 4, 1, 1, 3, 3, True, True, False)
 
+# ---- Elman RNN (nn.RNN tanh / relu)
+for act in ("tanh", "relu"):
+    for name, (n, t, i, h, st) in {"seq": (3, 5, 4, 6, True), "seq_nostate": (2, 3, 2, 4, False), "cell": (2, 1, 3, 4, True)}.items():
+        mod = torch.nn.RNN(i, h, nonlinearity=act, batch_first=True).double()
+        ins = {"x": rnd(n, t, i), "wih": mod.weight_ih_l0.detach().float().double(), "whh": mod.weight_hh_l0.detach().float().double(),
+               "bih": mod.bias_ih_l0.detach().float().double(), "bhh": mod.bias_hh_l0.detach().float().double()}
+        if st:
+            ins["h0"] = rnd(n, h, scale=0.5)
+        cell = torch._VF.rnn_tanh_cell if act == "tanh" else torch._VF.rnn_relu_cell
+
+        def f(x, wih, whh, bih, bhh, h0=None, n=n, t=t, h=h, cell=cell):
+            hh = h0 if h0 is not None else torch.zeros(n, h, dtype=torch.float64)
+            hs = []
+            for s_ in range(t):
+                hh = cell(x[:, s_], hh, wih, whh, bih, bhh)
+                hs.append(hh)
+            return {"out": torch.stack(hs, 1), "hT": hh}
+        if name == "cell":
+            ins["x"] = ins["x"][:, 0]
+            add(f"rnn_{act}_{name}", "rnn_cell", {"relu": act == "relu"}, ins,
+                lambda x, h0, f=f, **kw: {"h": f(x[:, None], h0=h0, **kw)["hT"]}, list(ins))
+        else:
+            add(f"rnn_{act}_{name}", "rnn", {"relu": act == "relu"}, ins, f, list(ins))
+
 with open("testdata/e2_golden.json", "w") as fh:
     json.dump({"torch": torch.__version__, "cases": CASES}, fh)
 print(len(CASES), "cases")
