@@ -260,3 +260,13 @@ func TestAnchorTensorsGradCheck(t *testing.T) {
 		t.Fatalf("standard anchors %v %v", l, sc)
 	}
 }
+
+func BenchmarkFitStandard(b *testing.B) {
+	const n, l = 256, 96
+	x := tensor.RandN(1, n, l)
+	loc, scale := make([]float32, n), make([]float32, n)
+	s, _ := New(Standard, 1)
+	for b.Loop() {
+		s.Fit(loc, scale, x.Data, nil, n, l)
+	}
+}
