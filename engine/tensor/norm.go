@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/streamcast/streamcast/engine/tensor/internal/vec"
 )
 
 // LayerNormEps is PyTorch's default ε for layer and batch normalisation.
@@ -40,46 +42,21 @@ func LayerNorm(tp *Tape, x *Tensor, ndims int, weight, bias *Tensor, eps float32
 		return out
 	}
 	rows := len(out.Data) / d
-	var stats []float32 // mean, rstd per row
+	var stats []float32 // mean, rstd per row, then two row buffers for backward
 	if out.requiresGrad {
-		stats = tp.Scratch(2 * rows)
+		stats = tp.Scratch(2*rows + 2*d)
 	}
 	invD := 1 / float32(d)
 	for r := 0; r < rows; r++ {
 		xr, yr := x.Data[r*d:(r+1)*d], out.Data[r*d:(r+1)*d]
-		mean := sum32(xr) * invD
-		var v0, v1 float32
-		i := 0
-		for ; i+2 <= len(xr); i += 2 {
-			a, b := xr[i]-mean, xr[i+1]-mean
-			v0 += a * a
-			v1 += b * b
+		mean := vec.Sum(xr) * invD
+		rstd := float32(1 / math.Sqrt(float64(vec.SumSqDev(xr, mean)*invD+eps)))
+		vec.ScaleShift(yr, xr, rstd, -mean*rstd)
+		if weight != nil {
+			vec.Mul(yr, yr, weight.Data)
 		}
-		if i < len(xr) {
-			a := xr[i] - mean
-			v0 += a * a
-		}
-		rstd := float32(1 / math.Sqrt(float64((v0+v1)*invD+eps)))
-		switch {
-		case weight != nil && bias != nil:
-			w, b := weight.Data[:d], bias.Data[:d]
-			for j, v := range xr {
-				yr[j] = (v-mean)*rstd*w[j] + b[j]
-			}
-		case weight != nil:
-			w := weight.Data[:d]
-			for j, v := range xr {
-				yr[j] = (v - mean) * rstd * w[j]
-			}
-		default:
-			for j, v := range xr {
-				yr[j] = (v - mean) * rstd
-			}
-			if bias != nil {
-				for j, b := range bias.Data[:d] {
-					yr[j] += b
-				}
-			}
+		if bias != nil {
+			vec.Add(yr, yr, bias.Data)
 		}
 		if stats != nil {
 			stats[2*r], stats[2*r+1] = mean, rstd
@@ -91,49 +68,37 @@ func LayerNorm(tp *Tape, x *Tensor, ndims int, weight, bias *Tensor, eps float32
 	return out
 }
 
+// layerNormBackward accumulates LayerNorm's gradients; stats holds mean and
+// rstd per row followed by two d-sized buffers (x̂ and ĝ of the current row).
 func layerNormBackward(x, weight, bias, out *Tensor, stats []float32, d int) {
 	rows := len(out.Data) / d
 	invD := 1 / float32(d)
-	var w []float32
-	if weight != nil {
-		w = weight.Data[:d]
-	}
+	xhat, gh := stats[2*rows:2*rows+d], stats[2*rows+d:2*rows+2*d]
 	for r := 0; r < rows; r++ {
 		xr, g := x.Data[r*d:(r+1)*d], out.Grad[r*d:(r+1)*d]
 		mean, rstd := stats[2*r], stats[2*r+1]
+		vec.ScaleShift(xhat, xr, rstd, -mean*rstd)
 		if weight != nil && weight.requiresGrad {
-			wg := weight.Grad[:d]
-			for j, v := range g {
-				wg[j] += v * (xr[j] - mean) * rstd
-			}
+			vec.MulAdd(weight.Grad[:d], g, xhat)
 		}
 		if bias != nil && bias.requiresGrad {
-			bg := bias.Grad[:d]
-			for j, v := range g {
-				bg[j] += v
-			}
+			vec.Add(bias.Grad[:d], bias.Grad[:d], g)
 		}
 		if !x.requiresGrad {
 			continue
 		}
-		// mean(ĝ) and mean(ĝ ⊙ x̂).
-		var sg, sgx float32
-		for j, v := range g {
-			if w != nil {
-				v *= w[j]
-			}
-			sg += v
-			sgx += v * (xr[j] - mean)
+		gw := g
+		if weight != nil {
+			vec.Mul(gh, g, weight.Data)
+			gw = gh
 		}
-		sg *= invD
-		sgx *= invD * rstd
+		// ∂L/∂x = r·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)).
+		sg := vec.Sum(gw) * invD
+		sgx := vec.Dot(gw, xhat) * invD
 		xg := x.Grad[r*d : (r+1)*d]
-		for j, v := range g {
-			if w != nil {
-				v *= w[j]
-			}
-			xg[j] += rstd * (v - sg - (xr[j]-mean)*rstd*sgx)
-		}
+		vec.Axpy(xg, gw, rstd)
+		vec.Axpy(xg, xhat, -rstd*sgx)
+		vec.ScaleShift(xg, xg, 1, -rstd*sg)
 	}
 }
 

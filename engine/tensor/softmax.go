@@ -1,6 +1,10 @@
 package tensor
 
-import "math"
+import (
+	"math"
+
+	"github.com/streamcast/streamcast/engine/tensor/internal/vec"
+)
 
 // Softmax returns exp(x)/Σ exp(x) over axis, computed stably by subtracting
 // the maximum along the axis first.
@@ -102,21 +106,14 @@ func softmaxRow(y, x []float32, logOut bool) {
 			m = v
 		}
 	}
-	for i, v := range x {
-		y[i] = v - m
-	}
+	vec.ScaleShift(y, x, 1, -m)
 	expSlice(y, y)
 	if logOut {
-		ls := m + float32(math.Log(float64(sum32(y))))
-		for i, v := range x {
-			y[i] = v - ls
-		}
+		ls := m + float32(math.Log(float64(vec.Sum(y))))
+		vec.ScaleShift(y, x, 1, -ls)
 		return
 	}
-	inv := 1 / sum32(y)
-	for i := range y {
-		y[i] *= inv
-	}
+	vec.ScaleShift(y, y, 1/vec.Sum(y), 0)
 }
 
 // softmaxBackward accumulates ∂L/∂x; probs (log-softmax only) is a block-sized
@@ -131,19 +128,14 @@ func softmaxBackward(x, out *Tensor, outer, n, inner int, logOut bool, dots, pro
 		if inner == 1 {
 			var d float32
 			if logOut {
-				d = sum32(g)
-				p := probs[:len(g)]
-				for i, v := range g {
-					gx[i] += v - p[i]*d
-				}
+				d = vec.Sum(g)
+				vec.Add(gx, gx, g)
+				vec.Axpy(gx, probs[:len(g)], -d)
 				continue
 			}
-			for i, v := range g {
-				d += v * y[i]
-			}
-			for i, v := range g {
-				gx[i] += y[i] * (v - d)
-			}
+			d = vec.Dot(g, y)
+			vec.MulAdd(gx, y, g)
+			vec.Axpy(gx, y, -d)
 			continue
 		}
 		clear(dots)

@@ -18,16 +18,9 @@ func unaryResult(tp *Tape, x *Tensor) (*Tensor, []float32) {
 // Backward: ∂L/∂x += ∂L/∂out · 1[x > 0].
 func ReLU(tp *Tape, x *Tensor) *Tensor {
 	out, xd := unaryResult(tp, x)
-	for i, v := range xd {
-		out.Data[i] = relu32(v)
-	}
+	vec.Relu(out.Data, xd)
 	if out.requiresGrad {
-		tp.record(func() {
-			g, xg := out.Grad, x.Grad[:len(out.Grad)]
-			for i, v := range x.Data[:len(g)] {
-				xg[i] += math.Float32frombits(math.Float32bits(g[i]) & positiveMask(v))
-			}
-		})
+		tp.record(func() { vec.ReluGrad(x.Grad, out.Grad, x.Data) })
 	}
 	return out
 }

@@ -28,3 +28,24 @@ func MulAdd(dst, a, b []float32) { mulAddGo(dst, a, b) }
 // Poly sets dst[i] = Σ_k c[k]·x[i]^k (Horner's rule; c non-empty, lowest
 // degree first). dst may alias x.
 func Poly(dst, x, c []float32) { polyGo(dst, x, c) }
+
+// Sum returns Σ x[i].
+func Sum(x []float32) float32 { return sumGo(x) }
+
+// Dot returns Σ a[i]·b[i] over len(a); b must be at least as long.
+func Dot(a, b []float32) float32 { return dotGo(a, b) }
+
+// SumSqDev returns Σ (x[i] − m)².
+func SumSqDev(x []float32, m float32) float32 { return sumSqDevGo(x, m) }
+
+// ScaleShift sets dst[i] = x[i]·a + b for i < len(dst); dst may alias x.
+func ScaleShift(dst, x []float32, a, b float32) { scaleShiftGo(dst, x, a, b) }
+
+// Axpy sets dst[i] += alpha·x[i] for i < len(dst).
+func Axpy(dst, x []float32, alpha float32) { axpyGo(dst, x, alpha) }
+
+// Relu sets dst[i] = max(x[i], 0) for i < len(dst); dst may alias x.
+func Relu(dst, x []float32) { reluGo(dst, x) }
+
+// ReluGrad adds g[i] to dst[i] wherever x[i] > 0.
+func ReluGrad(dst, g, x []float32) { reluGradGo(dst, g, x) }
