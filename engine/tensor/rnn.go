@@ -67,6 +67,10 @@ func rnnCellShape(op string, x *Tensor, in, h int, states ...*Tensor) int {
 // transposes cost one pass over the data. OpenBLAS needs no help.
 const rnnTransposed = Backend == "gonum"
 
+// rnnChunk is the number of (batch, step) rows whose gate gradients are
+// transposed at a time for the weight-gradient Gemms.
+const rnnChunk = 512
+
 // transpose writes the cols×rows transpose of src (rows×cols) into dst.
 func transpose(dst, src []float32, rows, cols int) {
 	const blk = 32
@@ -133,13 +137,17 @@ func rnnStepGemm(hprev, whh, whhT []float32, n, t, steps, h, gh int, beta float3
 
 // rnnParamGrads accumulates the weight, bias and input gradients from the
 // pre-activation gradients dgi (rows × gh, input side) and dgh (hidden side).
-// dT (gh × rows) is scratch for transposed gradients, or nil.
+// dT (gh × min(rows, rnnChunk)) is scratch for transposed gradients, or nil.
 func rnnParamGrads(x *Tensor, hprev []float32, w RNNWeights, dgi, dgh, dT []float32, rows, in, h, gh int) {
 	// weightGrad: dW (gh × k) += dᵀ·B for B (rows × k).
 	weightGrad := func(d, b, dw []float32, k int) {
 		if dT != nil {
-			transpose(dT, d, rows, gh)
-			blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(gh, rows, dT), general(rows, k, b), 1, general(gh, k, dw))
+			// chunks of rnnChunk rows: dW += (d_chunk)ᵀ·B_chunk, transposed explicitly.
+			for r0 := 0; r0 < rows; r0 += rnnChunk {
+				r := min(rnnChunk, rows-r0)
+				transpose(dT[:gh*r], d[r0*gh:(r0+r)*gh], r, gh)
+				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(gh, r, dT[:gh*r]), general(r, k, b[r0*k:(r0+r)*k]), 1, general(gh, k, dw))
+			}
 			return
 		}
 		blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, gh, d), general(rows, k, b), 1, general(gh, k, dw))

@@ -64,7 +64,7 @@ func newElmanSeq(tp *Tape, n, steps, in, h int, relu, record bool) elmanSeq {
 		s.wihT = tp.Scratch(in * h)
 		s.whhT = tp.Scratch(h * h)
 		if record {
-			s.dT = tp.Scratch(n * steps * h)
+			s.dT = tp.Scratch(min(n*steps, rnnChunk) * h)
 		}
 	}
 	return s

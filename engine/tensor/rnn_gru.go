@@ -68,7 +68,7 @@ func newGRUSeq(tp *Tape, n, steps, in, h int, record bool) gruSeq {
 		s.wihT = tp.Scratch(in * 3 * h)
 		s.whhT = tp.Scratch(h * 3 * h)
 		if record {
-			s.dT = tp.Scratch(n * steps * 3 * h)
+			s.dT = tp.Scratch(min(n*steps, rnnChunk) * 3 * h)
 		}
 	}
 	return s

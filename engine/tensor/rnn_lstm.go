@@ -83,7 +83,7 @@ func newLSTMSeq(tp *Tape, n, steps, in, h int, record bool) lstmSeq {
 		s.wihT = tp.Scratch(in * 4 * h)
 		s.whhT = tp.Scratch(h * 4 * h)
 		if record {
-			s.dT = tp.Scratch(n * steps * 4 * h)
+			s.dT = tp.Scratch(min(n*steps, rnnChunk) * 4 * h)
 		}
 	}
 	return s

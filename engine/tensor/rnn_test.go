@@ -191,3 +191,18 @@ func TestElmanRNNGradCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestLSTMLongSequenceGradCheck covers more (batch, step) rows than one
+// weight-gradient chunk (rnnChunk).
+func TestLSTMLongSequenceGradCheck(t *testing.T) {
+	const n, steps, in, h = 3, 200, 2, 3
+	x := rnnScaled(RandN(121, n, steps, in), 0.5)
+	ins := []*Tensor{rnnScaled(param(122, 4*h, in), 0.3), rnnScaled(param(123, 4*h, h), 0.3), param(124, 4*h)}
+	err := GradCheck(func(tp *Tape, in []*Tensor) *Tensor {
+		out, _, _ := LSTM(tp, x, nil, nil, RNNWeights{WIH: in[0], WHH: in[1], BIH: in[2]})
+		return out
+	}, ins, GradCheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
