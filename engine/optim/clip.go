@@ -14,11 +14,7 @@ import (
 func ClipGradNorm(params []*tensor.Tensor, maxNorm float64) float64 {
 	var ss float64
 	for _, p := range params {
-		var s float64
-		for _, g := range p.Grad {
-			s += float64(g) * float64(g)
-		}
-		ss += s
+		ss += sumSquares(p.Grad)
 	}
 	norm := math.Sqrt(ss)
 	coef := maxNorm / (norm + 1e-6)
@@ -31,4 +27,24 @@ func ClipGradNorm(params []*tensor.Tensor, maxNorm float64) float64 {
 		}
 	}
 	return norm
+}
+
+// sumSquares returns Σ gᵢ² accumulated in float64 with four independent
+// partial sums (breaking the add latency chain).
+func sumSquares(g []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(g); i += 4 {
+		q := g[i : i+4 : i+4]
+		a, b, c, d := float64(q[0]), float64(q[1]), float64(q[2]), float64(q[3])
+		s0 += a * a
+		s1 += b * b
+		s2 += c * c
+		s3 += d * d
+	}
+	for ; i < len(g); i++ {
+		a := float64(g[i])
+		s0 += a * a
+	}
+	return (s0 + s1) + (s2 + s3)
 }

@@ -307,3 +307,15 @@ func BenchmarkAdamStep(b *testing.B) {
 		opt.Step()
 	}
 }
+
+func BenchmarkClipGradNorm(b *testing.B) {
+	ps := []*tensor.Tensor{tensor.NewParam(1024, 1024), tensor.NewParam(1023)}
+	for _, p := range ps {
+		for i := range p.Grad {
+			p.Grad[i] = float32(i%11) * 1e-3
+		}
+	}
+	for b.Loop() {
+		ClipGradNorm(ps, 1e9)
+	}
+}
