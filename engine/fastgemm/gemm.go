@@ -1,7 +1,7 @@
 // Package fastgemm provides gonum's pure-Go BLAS with a faster
 // single-precision matrix product on amd64 CPUs with AVX2 and FMA: register
 // tiles of 4×16 and 4×8 (Go assembly micro-kernels) over row-major
-// operands, with transposed operands handled by strided broadcasts or a
+// operands (6×16 tiles where rows allow), with transposed operands handled by strided broadcasts or a
 // small transposed copy, and the tiles of large products split across
 // GOMAXPROCS goroutines. Other BLAS routines, and every routine on other
 // CPUs, are gonum's own.
@@ -199,19 +199,57 @@ func run(m, n, k int, a []float32, rs, cs int, b []float32, ldb int, c []float32
 }
 
 // tiles updates rows [i0,i1) × columns [j0,j1) of C. When several row
-// tiles share a column panel of B, the panel is first copied into a
-// contiguous k×w buffer: B rows a power-of-two apart (e.g. 1024 floats)
-// would otherwise map to the same cache sets and evict each other.
+// tiles share a column panel of B, panels are first copied into contiguous
+// k×16 buffers, up to 16 panels per pass over B's rows: B rows a power of
+// two apart (e.g. 1024 floats) would otherwise map to the same cache sets,
+// and reading 1 KiB row segments is kinder to the prefetcher than 64-byte
+// strided reads.
 func tiles(i0, i1, j0, j1, k int, a []float32, rs, cs int, b []float32, ldb int, c []float32, ldc int, alpha float32) {
 	const f = 4 // bytes per float32
 	ap := unsafe.Pointer(unsafe.SliceData(a))
 	cp := unsafe.Pointer(unsafe.SliceData(c))
 	at := func(p unsafe.Pointer, idx int) *float32 { return (*float32)(unsafe.Add(p, idx*f)) }
 	pack := i1-i0 > 4 && ldb > 16
+	rowTiles16 := func(j int, bp *float32, lb int) {
+		i := i0
+		for ; i+6 <= i1; i += 6 {
+			kern6x16(k, at(ap, i*rs), rs*f, cs*f, bp, lb, at(cp, i*ldc+j), ldc*f, alpha)
+		}
+		for ; i+4 <= i1; i += 4 {
+			kern4x16(k, at(ap, i*rs), rs*f, cs*f, bp, lb, at(cp, i*ldc+j), ldc*f, alpha)
+		}
+		for ; i < i1; i++ {
+			kern1x16(k, at(ap, i*rs), cs*f, bp, lb, at(cp, i*ldc+j), alpha)
+		}
+	}
+	j := j0
+	end16 := j0 + (j1-j0)/16*16
+	if pack && end16 > j0 {
+		const super = 16 // panels per pass
+		pbuf := getBuf(k * 16 * super)
+		buf := *pbuf
+		for js := j0; js < end16; js += 16 * super {
+			np := min(super, (end16-js)/16)
+			for p := 0; p < k; p++ {
+				row := b[p*ldb+js : p*ldb+js+16*np]
+				for q := 0; q < np; q++ {
+					*(*[16]float32)(buf[(q*k+p)*16:]) = *(*[16]float32)(row[q*16:])
+				}
+			}
+			for q := 0; q < np; q++ {
+				rowTiles16(js+q*16, &buf[q*k*16], 16*f)
+			}
+		}
+		scratch.Put(pbuf)
+		j = end16
+	}
+	for ; j+16 <= j1; j += 16 {
+		rowTiles16(j, at(unsafe.Pointer(unsafe.SliceData(b)), j), ldb*f)
+	}
 	var panel []float32
 	var pbuf *[]float32
 	if pack {
-		pbuf = getBuf(k * 16)
+		pbuf = getBuf(k * 8)
 		panel = *pbuf
 	}
 	// panelOf returns the base pointer and stride of columns [j, j+w) of B.
@@ -223,17 +261,6 @@ func tiles(i0, i1, j0, j1, k int, a []float32, rs, cs int, b []float32, ldb int,
 			copy(panel[p*w:p*w+w], b[p*ldb+j:p*ldb+j+w])
 		}
 		return &panel[0], w * f
-	}
-	j := j0
-	for ; j+16 <= j1; j += 16 {
-		bp, lb := panelOf(j, 16)
-		i := i0
-		for ; i+4 <= i1; i += 4 {
-			kern4x16(k, at(ap, i*rs), rs*f, cs*f, bp, lb, at(cp, i*ldc+j), ldc*f, alpha)
-		}
-		for ; i < i1; i++ {
-			kern1x16(k, at(ap, i*rs), cs*f, bp, lb, at(cp, i*ldc+j), alpha)
-		}
 	}
 	for ; j+8 <= j1; j += 8 {
 		bp, lb := panelOf(j, 8)

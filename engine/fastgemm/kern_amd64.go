@@ -23,3 +23,6 @@ func kern1x8(k int, a *float32, csA int, b *float32, ldb int, c *float32, alpha 
 
 //go:noescape
 func dot4(n int, a *float32, lda int, x *float32, out *float32)
+
+//go:noescape
+func kern6x16(k int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32)
