@@ -107,18 +107,26 @@ func (p *bcastPlan) rowLen() (n, sa, sb int) {
 
 // rows calls f(o, ia, ib) with the starting offsets of every output row and
 // of the matching a and b elements.
-func (p *bcastPlan) rows(f func(o, ia, ib int)) {
+func (p *bcastPlan) rows(f func(o, ia, ib int)) { p.blocks(1, f) }
+
+// blocks calls f(o, ia, ib) with the starting offsets of every output block
+// spanning the last k collapsed axes (k = 1: rows; k = 2: matrices) and of
+// the matching a and b elements. k must not exceed p.nd.
+func (p *bcastPlan) blocks(k int, f func(o, ia, ib int)) {
 	if p.numel == 0 {
 		return
 	}
 	nd := p.nd
-	inner := p.shape[nd-1]
-	nrows := p.numel / inner
+	inner := 1
+	for _, d := range p.shape[nd-k : nd] {
+		inner *= d
+	}
+	nblocks := p.numel / inner
 	var idx [MaxDims]int
 	ia, ib := 0, 0
-	for r := 0; r < nrows; r++ {
+	for r := 0; r < nblocks; r++ {
 		f(r*inner, ia, ib)
-		for d := nd - 2; d >= 0; d-- {
+		for d := nd - k - 1; d >= 0; d-- {
 			idx[d]++
 			ia += p.sa[d]
 			ib += p.sb[d]

@@ -169,7 +169,7 @@ func BatchNorm1d(tp *Tape, x, weight, bias *Tensor, st *BatchNormState, train bo
 	// Scratch: mean, rstd, scale, shift per channel, plus Σg, Σg·x̂ for backward.
 	ns := 4 * c
 	if out.requiresGrad {
-		ns = 6 * c
+		ns = 7 * c
 	}
 	stats := tp.Scratch(ns)
 	mean, rstd, scale, shift := stats[:c], stats[c:2*c], stats[2*c:3*c], stats[3*c:4*c]
@@ -180,9 +180,7 @@ func BatchNorm1d(tp *Tape, x, weight, bias *Tensor, st *BatchNormState, train bo
 		for n := 0; n < nb; n++ {
 			xn := x.Data[n*cl : (n+1)*cl]
 			if l == 1 {
-				for ch, v := range xn[:c] {
-					mean[ch] += v
-				}
+				vec.Add(mean, mean, xn)
 				continue
 			}
 			for ch := range mean {
@@ -197,20 +195,13 @@ func BatchNorm1d(tp *Tape, x, weight, bias *Tensor, st *BatchNormState, train bo
 		for n := 0; n < nb; n++ {
 			xn := x.Data[n*cl : (n+1)*cl]
 			if l == 1 {
-				for ch, v := range xn[:c] {
-					d := v - mean[ch]
-					vr[ch] += d * d
-				}
+				tmp := out.Data[n*cl : (n+1)*cl] // free until the output pass
+				vec.Sub(tmp, xn, mean)
+				vec.MulAdd(vr, tmp, tmp)
 				continue
 			}
 			for ch := range mean {
-				m := mean[ch]
-				var a float32
-				for _, v := range xn[ch*l : (ch+1)*l] {
-					d := v - m
-					a += d * d
-				}
-				vr[ch] += a
+				vr[ch] += vec.SumSqDev(xn[ch*l:(ch+1)*l], mean[ch])
 			}
 		}
 		mom := float64(st.Momentum)
@@ -242,18 +233,12 @@ func BatchNorm1d(tp *Tape, x, weight, bias *Tensor, st *BatchNormState, train bo
 	for n := 0; n < nb; n++ {
 		xn, yn := x.Data[n*cl:(n+1)*cl], out.Data[n*cl:(n+1)*cl]
 		if l == 1 {
-			sc, sh := scale[:len(xn)], shift[:len(xn)]
-			for ch, v := range xn {
-				yn[ch] = v*sc[ch] + sh[ch]
-			}
+			vec.Mul(yn, xn, scale)
+			vec.Add(yn, yn, shift)
 			continue
 		}
 		for ch := range scale {
-			sc, sh := scale[ch], shift[ch]
-			yr := yn[ch*l : (ch+1)*l]
-			for i, v := range xn[ch*l : (ch+1)*l] {
-				yr[i] = v*sc + sh
-			}
+			vec.ScaleShift(yn[ch*l:(ch+1)*l], xn[ch*l:(ch+1)*l], scale[ch], shift[ch])
 		}
 	}
 	if out.requiresGrad {
@@ -263,7 +248,7 @@ func BatchNorm1d(tp *Tape, x, weight, bias *Tensor, st *BatchNormState, train bo
 }
 
 // batchNormBackward accumulates the gradients of BatchNorm1d; stats holds
-// mean, rstd, scale, shift and two accumulators per channel.
+// mean, rstd, scale, shift, two accumulators and a temporary per channel.
 func batchNormBackward(x, weight, bias, out *Tensor, stats []float32, train bool) {
 	nb, c := x.Shape[0], x.Shape[1]
 	l := 1
@@ -278,12 +263,10 @@ func batchNormBackward(x, weight, bias, out *Tensor, stats []float32, train bool
 	for n := 0; n < nb; n++ {
 		xn, gn := x.Data[n*cl:(n+1)*cl], out.Grad[n*cl:(n+1)*cl]
 		if l == 1 {
-			gn = gn[:len(xn)]
-			for ch, v := range xn {
-				g := gn[ch]
-				sg[ch] += g
-				sgx[ch] += g * (v - mean[ch])
-			}
+			tmp := stats[6*c : 7*c]
+			vec.Add(sg, sg, gn)
+			vec.Sub(tmp, xn, mean)
+			vec.MulAdd(sgx, gn, tmp)
 			continue
 		}
 		for ch := range sg {
@@ -336,19 +319,16 @@ func batchNormBackward(x, weight, bias, out *Tensor, stats []float32, train bool
 	for n := 0; n < nb; n++ {
 		xn, gn, xg := x.Data[n*cl:(n+1)*cl], out.Grad[n*cl:(n+1)*cl], x.Grad[n*cl:(n+1)*cl]
 		if l == 1 {
-			gn, xg = gn[:len(xn)], xg[:len(xn)]
-			for ch, v := range xn {
-				xg[ch] += a[ch]*gn[ch] + b[ch]*v + d[ch]
-			}
+			vec.MulAdd(xg, a, gn)
+			vec.MulAdd(xg, b, xn)
+			vec.Add(xg, xg, d)
 			continue
 		}
 		for ch := range a {
-			ac, bc, dc := a[ch], b[ch], d[ch]
-			g, xr := gn[ch*l:(ch+1)*l], xn[ch*l:(ch+1)*l]
 			xgr := xg[ch*l : (ch+1)*l]
-			for i, v := range xr {
-				xgr[i] += ac*g[i] + bc*v + dc
-			}
+			vec.Axpy(xgr, gn[ch*l:(ch+1)*l], a[ch])
+			vec.Axpy(xgr, xn[ch*l:(ch+1)*l], b[ch])
+			vec.ScaleShift(xgr, xgr, 1, d[ch])
 		}
 	}
 }

@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/streamcast/streamcast/engine/tensor/internal/vec"
+)
 
 // view returns an arena tensor header of the given shape whose Data aliases
 // data; it allocates no buffer. (Same header recycling as arena.tensor.)
@@ -136,17 +140,7 @@ func Permute(tp *Tape, x *Tensor, perm ...int) *Tensor {
 	}
 	out := tp.Result(shape[:r], x)
 	pl := permPlan(shape[:r], istr[:r])
-	n, sx, _ := pl.rowLen()
-	pl.rows(func(o, ix, _ int) {
-		dst := out.Data[o : o+n]
-		if sx == 1 {
-			copy(dst, x.Data[ix:ix+n])
-			return
-		}
-		for i := range dst {
-			dst[i] = x.Data[ix+i*sx]
-		}
-	})
+	permCopy(&pl, out.Data, x.Data, false)
 	if out.requiresGrad {
 		// Backward walks x.Grad in order (contiguous writes) and reads
 		// out.Grad with the strides of the inverse permutation.
@@ -164,19 +158,7 @@ func Permute(tp *Tape, x *Tensor, perm ...int) *Tensor {
 			gstr[p] = ostr[i]
 		}
 		bp := permPlan(x.Shape, gstr[:r]) // escapes with the closure, training only
-		tp.record(func() {
-			n, so, _ := bp.rowLen()
-			bp.rows(func(ix, io, _ int) {
-				dst := x.Grad[ix : ix+n]
-				if so == 1 {
-					accumRow(kOne, dst, 1, out.Grad[io:io+n], nil, 0, nil)
-					return
-				}
-				for i := range dst {
-					dst[i] += out.Grad[io+i*so]
-				}
-			})
-		})
+		tp.record(func() { permCopy(&bp, x.Grad, out.Grad, true) })
 	}
 	return out
 }
@@ -297,4 +279,59 @@ func clampIndex(i, n int) int {
 		i += n
 	}
 	return min(max(i, 0), n)
+}
+
+// permCopy writes (or, with add, accumulates) into the contiguous dst the
+// elements of src read with the plan's strides. When the last axis is
+// strided but the one before it is contiguous in src (a transpose of the
+// two innermost axes), it copies 16×16 tiles so that both sides stay in
+// cache lines.
+func permCopy(p *bcastPlan, dst, src []float32, add bool) {
+	n, s1, _ := p.rowLen()
+	if p.nd >= 2 && s1 != 1 && p.sa[p.nd-2] == 1 {
+		m := p.shape[p.nd-2]
+		p.blocks(2, func(o, is, _ int) { transposeTile(dst[o:o+m*n], src[is:], m, n, s1, add) })
+		return
+	}
+	p.rows(func(o, is, _ int) {
+		d := dst[o : o+n]
+		switch {
+		case s1 == 1 && add:
+			vec.Add(d, d, src[is:is+n])
+		case s1 == 1:
+			copy(d, src[is:is+n])
+		case add:
+			for i := range d {
+				d[i] += src[is+i*s1]
+			}
+		default:
+			for i := range d {
+				d[i] = src[is+i*s1]
+			}
+		}
+	})
+}
+
+// transposeTile sets (or adds to) dst[i·n + j] = src[i + j·s] for i < m,
+// j < n, tile by tile.
+func transposeTile(dst, src []float32, m, n, s int, add bool) {
+	const tile = 16
+	for i0 := 0; i0 < m; i0 += tile {
+		i1 := min(i0+tile, m)
+		for j0 := 0; j0 < n; j0 += tile {
+			j1 := min(j0+tile, n)
+			for i := i0; i < i1; i++ {
+				d := dst[i*n+j0 : i*n+j1]
+				if add {
+					for j := range d {
+						d[j] += src[i+(j0+j)*s]
+					}
+					continue
+				}
+				for j := range d {
+					d[j] = src[i+(j0+j)*s]
+				}
+			}
+		}
+	}
 }

@@ -121,3 +121,27 @@ func TestShapePanics(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTransposeTiled checks the tiled transpose (sizes not multiples of the
+// tile, several leading blocks) against direct indexing, both directions.
+func TestTransposeTiled(t *testing.T) {
+	x := param(70, 3, 37, 53)
+	tp := NewTape()
+	y := Transpose(tp, x, 1, 2)
+	seed := make([]float32, len(y.Data))
+	for i := range seed {
+		seed[i] = float32(i%11) - 5
+	}
+	x.ZeroGrad()
+	tp.BackwardWith(y, seed)
+	for b := 0; b < 3; b++ {
+		for i := 0; i < 37; i++ {
+			for j := 0; j < 53; j++ {
+				xi, yi := (b*37+i)*53+j, (b*53+j)*37+i
+				if y.Data[yi] != x.Data[xi] || x.Grad[xi] != seed[yi] {
+					t.Fatalf("(%d,%d,%d): out %g want %g, grad %g want %g", b, i, j, y.Data[yi], x.Data[xi], x.Grad[xi], seed[yi])
+				}
+			}
+		}
+	}
+}
