@@ -204,6 +204,9 @@ func (t *Trainer) pick() int {
 	}
 }
 
+// LR returns the learning rate the next step will use.
+func (t *Trainer) LR() float64 { return t.opt.LR() }
+
 // Step runs one optimisation step and returns its training loss.
 func (t *Trainer) Step() float64 {
 	k := t.pick()
