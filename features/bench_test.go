@@ -130,3 +130,30 @@ func BenchmarkEvalFloor(b *testing.B) {
 	b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "events/s")
 	b.ReportMetric((redisCPU(b, rdb)-cpu0)*1e6/float64(b.N), "redis-cpu-µs/event")
 }
+
+// BenchmarkFeatures: one default feature vector (windows 24 and 168) from a
+// full 1024-value state.
+func BenchmarkFeatures(b *testing.B) {
+	cfg := DefaultConfig()
+	obs := make([]Observation, 2000)
+	for i := range obs {
+		obs[i] = Observation{Series: "s", TS: time.UnixMilli(int64(i) * 60000), Value: float64(i % 97), Source: SourcePos{Offset: int64(i)}}
+	}
+	st := Offline(cfg, obs)["s"]
+	dst := make([]float64, 0, cfg.NumFeatures())
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = cfg.Features(st, dst)
+	}
+}
+
+// BenchmarkOffline: offline state rebuild, per observation.
+func BenchmarkOffline(b *testing.B) {
+	cfg := DefaultConfig()
+	obs := randomStream(newRand(1), 100, 10000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for done := 0; done < b.N; done += len(obs) {
+		Offline(cfg, obs[:min(len(obs), b.N-done)])
+	}
+}
