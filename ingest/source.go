@@ -220,17 +220,18 @@ func (s *KafkaSource) consumePartition(ctx, hctx, gctx context.Context, gen *kaf
 	})
 	defer r.Close()
 	if err := r.SetOffset(a.Offset); err != nil {
-		log.Error("cannot seek partition reader", "offset", a.Offset, "err", err)
-		<-gctx.Done()
-		return nil
+		return fmt.Errorf("ingest: partition %d: seek to %d: %w", a.ID, a.Offset, err)
 	}
 	log.Debug("partition started", "offset", a.Offset)
 
 	batch := &Batch{Topic: c.Topic, Partition: a.ID, Messages: make([]kafka.Message, 0, c.MaxBatch)}
 	for stop.Err() == nil {
-		if err := s.fill(stop, r, batch); err != nil && stop.Err() == nil {
-			log.Error("fetch failed; ending generation to rejoin", "err", err)
-			break
+		if err := s.fill(stop, r, batch); err != nil && stop.Err() == nil && len(batch.Messages) == 0 {
+			// Returning ends the generation: kafka-go rejoins the group
+			// and every partition restarts from its committed offset.
+			log.Error("fetch failed; ending the generation to rejoin", "err", err)
+			s.m.lag.DeleteLabelValues(label)
+			return nil
 		}
 		if len(batch.Messages) == 0 {
 			continue

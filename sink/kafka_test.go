@@ -176,3 +176,44 @@ func BenchmarkKafkaSinkPublish(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "forecasts/s")
 }
+
+// TestKafkaSinkConcurrentPublish: Publish is safe for concurrent use (the
+// pooled encode buffers must never be shared between calls).
+func TestKafkaSinkConcurrentPublish(t *testing.T) {
+	brokers := newKafka(t, "forecasts")
+	s, err := NewKafkaSink(KafkaSinkConfig{Brokers: brokers, Topic: "forecasts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const workers, perWorker = 4, 50
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			var err error
+			for i := 0; i < perWorker && err == nil; i++ {
+				err = s.Publish(context.Background(), []Forecast{
+					makeForecast(fmt.Sprintf("w%d-s%d", w, i), t0, 3, float64(w*1000+i)),
+					makeForecast(fmt.Sprintf("w%d-s%d", w, i), t0.Add(time.Hour), 3, float64(w*1000+i)),
+				})
+			}
+			errs <- err
+		}()
+	}
+	for w := 0; w < workers; w++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := readAll(t, brokers, "forecasts")
+	if len(msgs) != workers*perWorker*2 {
+		t.Fatalf("read %d, want %d", len(msgs), workers*perWorker*2)
+	}
+	for _, m := range msgs {
+		var f Forecast
+		if err := json.Unmarshal(m.Value, &f); err != nil || f.Series != string(m.Key) ||
+			f.ID != ForecastID(f.Series, f.OriginTS, f.Model, f.ModelVersion) {
+			t.Fatalf("corrupt message key %q value %s: %v", m.Key, m.Value, err)
+		}
+	}
+}
