@@ -68,7 +68,9 @@ func (s *Store) Keys(series string) [2]string {
 // Observation.Validate) are not sent and get Status Invalid.
 //
 // If Redis lost the script (NOSCRIPT), Apply reloads it and re-sends the
-// affected events once, in order. On error some events of the batch may have
+// affected events once, in order. (After a SCRIPT FLUSH every later EVALSHA
+// of the pipeline fails, so the re-sent events are a suffix of the batch and
+// keep their order relative to the applied ones.) On error some events of the batch may have
 // been applied; re-applying the whole batch is safe for events with source
 // offsets (they come back as Duplicate). Errors wrap ErrTransient when a
 // retry may succeed.
@@ -121,8 +123,8 @@ func (s *Store) Apply(ctx context.Context, obs []Observation, tail int, dst []Re
 		if err != nil {
 			return err
 		}
-		if len(again) > 0 {
-			return fmt.Errorf("features: apply: %w", cmds[again[0]].Err())
+		if len(again) > 0 { // flushed again right after loading: let the caller retry
+			return fmt.Errorf("features: apply: %w: %w", ErrTransient, cmds[again[0]].Err())
 		}
 	}
 	for _, i := range send {
