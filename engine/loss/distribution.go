@@ -262,9 +262,10 @@ func (d *Distribution) forward(tp *tensor.Tape, yhat, y, mask *tensor.Tensor, lo
 		g[0] = float32(wi * gmu * dmu)
 		g[1] = float32(wi * gsig * dsig)
 		if da != nil {
-			// μ = m·s + l, σ = (softplus(r) + ε)·s = σ/s·s
+			// μ = m·s + l, σ = (softplus(r) + ε)·s
+			sp, _ := softplus(float64(raw[k-1]))
 			da[2*i] = float32(wi * gmu)
-			da[2*i+1] = float32(wi * (gmu*float64(raw[k-2]) + gsig*sigma/s))
+			da[2*i+1] = float32(wi * (gmu*float64(raw[k-2]) + gsig*(sp+d.eps)))
 		}
 	}
 	den := math.Max(sumW, 1)
