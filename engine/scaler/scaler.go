@@ -155,7 +155,7 @@ func (s *Scaler) fitRow(x, mask []float32) (float32, float32) {
 		}
 		if mad == 0 {
 			_, std, _ := meanStd(x, mask)
-			mad = float32(float64(std) * madFromStd)
+			mad = std * float32(madFromStd) // float32 product, as torch
 		}
 		if mad == 0 {
 			mad = 1
