@@ -370,3 +370,7 @@ func (c Config) String() string {
 	type plain Config // drop the String method to avoid recursion
 	return fmt.Sprintf("%+v", plain(c))
 }
+
+func errConfigf(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, a...))
+}

@@ -1,0 +1,111 @@
+package pipeline
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/streamcast/streamcast/ingest"
+)
+
+// repoFile reads a file relative to the repository root.
+func repoFile(t *testing.T, rel string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// descRecorder is a Registerer that records the fully-qualified names of
+// everything registered (including vectors without children yet).
+type descRecorder struct{ names map[string]bool }
+
+func (d *descRecorder) Register(c prometheus.Collector) error {
+	ch := make(chan *prometheus.Desc, 64)
+	go func() { c.Describe(ch); close(ch) }()
+	re := regexp.MustCompile(`fqName: "([^"]+)"`)
+	for desc := range ch {
+		if m := re.FindStringSubmatch(desc.String()); m != nil {
+			d.names[m[1]] = true
+		}
+	}
+	return nil
+}
+
+func (d *descRecorder) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		_ = d.Register(c)
+	}
+}
+
+func (d *descRecorder) Unregister(prometheus.Collector) bool { return true }
+
+// knownMetrics returns the metric names the pipeline and its source register.
+func knownMetrics(t *testing.T) map[string]bool {
+	t.Helper()
+	rec := &descRecorder{names: map[string]bool{}}
+	if _, err := NewMetrics(rec); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	if _, err := ingest.NewKafkaSource(ingest.SourceConfig{Brokers: cfg.Brokers, Topic: "in", GroupID: "g"},
+		ingest.BatchHandlerFunc(nil), testLogger(t), rec); err != nil {
+		t.Fatalf("ingest.NewKafkaSource: %v", err)
+	}
+	if len(rec.names) < 10 {
+		t.Fatalf("only %d metric names recorded: %v", len(rec.names), rec.names)
+	}
+	return rec.names
+}
+
+// TestDeployConsistency: every metric used by the dashboard and the alert
+// rules, and every STREAMCAST_* variable used by compose and Kubernetes,
+// exists in the code.
+func TestDeployConsistency(t *testing.T) {
+	metrics := knownMetrics(t)
+	metricRe := regexp.MustCompile(`streamcast_[a-z_]+`)
+	for _, f := range []string{"deploy/grafana/dashboards/streamcast.json", "deploy/prometheus/alerts.yml", "deploy/k8s/prometheusrule.yaml"} {
+		for _, name := range metricRe.FindAllString(repoFile(t, f), -1) {
+			base := name
+			for _, suf := range []string{"_bucket", "_sum", "_count"} {
+				base = strings.TrimSuffix(base, suf)
+			}
+			if !metrics[name] && !metrics[base] {
+				t.Errorf("%s uses unknown metric %s", f, name)
+			}
+		}
+	}
+	cfg := DefaultConfig()
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	cfg.RegisterFlags(fs)
+	envs := map[string]bool{EnvKafkaPassword: true, EnvRedisPassword: true}
+	fs.VisitAll(func(f *flag.Flag) { envs[EnvName(f.Name)] = true })
+	envRe := regexp.MustCompile(`STREAMCAST_[A-Z_]+`)
+	for _, f := range []string{"deploy/docker-compose.yml", "deploy/k8s/configmap.yaml", "deploy/k8s/secret.yaml", "deploy/Dockerfile"} {
+		for _, name := range envRe.FindAllString(repoFile(t, f), -1) {
+			if !envs[name] {
+				t.Errorf("%s uses unknown variable %s", f, name)
+			}
+		}
+	}
+}
+
+// TestREADMEDocumentsEveryFlag: the README lists every run flag.
+func TestREADMEDocumentsEveryFlag(t *testing.T) {
+	readme := repoFile(t, "README.md")
+	cfg := DefaultConfig()
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	cfg.RegisterFlags(fs)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !strings.Contains(readme, "`--"+f.Name+"`") {
+			t.Errorf("README does not document --%s", f.Name)
+		}
+	})
+}

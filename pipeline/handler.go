@@ -1,0 +1,384 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/streamcast/streamcast/engine/forecast"
+	"github.com/streamcast/streamcast/features"
+	"github.com/streamcast/streamcast/ingest"
+	"github.com/streamcast/streamcast/sink"
+)
+
+// Publisher publishes forecasts and returns once they are acknowledged
+// (satisfied by sink.KafkaSink and sink.RedisLatest).
+type Publisher interface {
+	Publish(ctx context.Context, fs []sink.Forecast) error
+}
+
+// DeadLetterSender sends rejected messages and returns once they are
+// acknowledged (satisfied by ingest.DeadLetter).
+type DeadLetterSender interface {
+	Send(ctx context.Context, rs []ingest.Rejected) error
+}
+
+// ReasonInvalid is the DLQ reason for observations that decode but that the
+// feature store refuses (see features.Observation.Validate).
+const ReasonInvalid = "invalid"
+
+// BatchReport describes one acknowledged batch; it is passed to
+// Handler.OnAck (the demo uses it for progress, latency and online MAE).
+// Its slices are only valid during the callback.
+type BatchReport struct {
+	Partition int
+	// Applied are the observations that updated the state, in offset order.
+	Applied []features.Observation
+	// Forecasts are the forecasts published (including re-issued ones for
+	// replayed events), in offset order.
+	Forecasts []sink.Forecast
+	// Latencies are the event→forecast-acked latencies of Applied, seconds.
+	Latencies  []float64
+	Duplicates int
+	Late       int
+	DLQ        int
+}
+
+// Handler is the pipeline's ingest.BatchHandler: decode → features.Store.Apply
+// (one Redis round trip) → forecast → publish to Kafka and Redis and send
+// rejects to the DLQ concurrently → return nil once everything is acked, so
+// the source commits.
+//
+// Replays: an event that comes back as Duplicate (its offset is already in
+// the state, i.e. a restart after the state write but before the commit)
+// gets its forecast re-issued from the stored history as of that event, so
+// a crash between the state write and the forecast publish loses no
+// forecast; the re-issued forecast has the same deterministic id and the
+// same content. Late events (event time not after the series' last one) are
+// counted and skipped, without a forecast.
+type Handler struct {
+	Codec   ingest.Codec
+	Store   *features.Store
+	Model   forecast.Forecaster
+	Horizon int
+	// Freq is the step between horizon timestamps.
+	Freq time.Duration
+	// Out publishes forecasts to Kafka, Latest writes them to Redis.
+	Out, Latest Publisher
+	DLQ         DeadLetterSender
+	Metrics     *Metrics
+	Log         *slog.Logger
+	// OnAck, if set, is called after each acknowledged batch (concurrently
+	// for different partitions).
+	OnAck func(*BatchReport)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+
+	pool sync.Pool
+}
+
+var _ ingest.BatchHandler = (*Handler)(nil)
+
+type scratch struct {
+	obs     []features.Observation
+	msgIdx  []int // obs[i] came from Messages[msgIdx[i]]
+	results []features.Result
+	rejects []ingest.Rejected
+	hist    [][]float64
+	fcIdx   []int // forecast k belongs to obs[fcIdx[k]]
+	dst     []float64
+	fcs     []sink.Forecast
+	points  []sink.Point
+	applied []features.Observation
+	lat     []float64
+	dupIdx  []int
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+// HandleBatch implements ingest.BatchHandler.
+func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
+	s, _ := h.pool.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+	}
+	defer h.pool.Put(s)
+	h.Metrics.BatchSize.Observe(float64(len(b.Messages)))
+
+	// 1. Decode; poison messages are collected for the DLQ.
+	s.obs, s.msgIdx, s.rejects = grow(s.obs, len(b.Messages))[:0], s.msgIdx[:0], s.rejects[:0]
+	for i := range b.Messages {
+		m := &b.Messages[i]
+		s.obs = s.obs[:len(s.obs)+1]
+		ob := &s.obs[len(s.obs)-1]
+		err := ingest.DecodeMessage(h.Codec, m, ob)
+		if err == nil {
+			s.msgIdx = append(s.msgIdx, i)
+			continue
+		}
+		s.obs = s.obs[:len(s.obs)-1]
+		p, ok := ingest.AsPoison(err)
+		if !ok {
+			return fmt.Errorf("decode %s/%d@%d: %w", m.Topic, m.Partition, m.Offset, err)
+		}
+		s.rejects = append(s.rejects, ingest.Rejected{Msg: *m, Reason: p.Reason, Detail: p.Detail})
+	}
+
+	// 2. Apply all good observations in one round trip.
+	tail := min(h.Model.InputSize(), h.Store.Config().History)
+	tail = max(tail, 1)
+	s.results = grow(s.results, len(s.obs))
+	t0 := time.Now()
+	if err := h.Store.Apply(ctx, s.obs, tail, s.results); err != nil {
+		return h.classify("redis", "apply", err)
+	}
+	h.Metrics.RedisRTT.WithLabelValues("apply").Observe(time.Since(t0).Seconds())
+
+	// 3. Collect histories of applied (and replayed) events.
+	s.hist, s.fcIdx, s.dupIdx, s.applied = s.hist[:0], s.fcIdx[:0], s.dupIdx[:0], s.applied[:0]
+	var late int
+	for i := range s.obs {
+		switch s.results[i].Status {
+		case features.Applied:
+			s.hist = append(s.hist, s.results[i].Tail)
+			s.fcIdx = append(s.fcIdx, i)
+			s.applied = append(s.applied, s.obs[i])
+		case features.Duplicate:
+			s.dupIdx = append(s.dupIdx, i)
+		case features.Late:
+			late++
+		case features.Invalid:
+			m := &b.Messages[s.msgIdx[i]]
+			err := s.obs[i].Validate()
+			s.rejects = append(s.rejects, ingest.Rejected{Msg: *m, Reason: ReasonInvalid, Detail: truncate(errString(err), 200)})
+		}
+	}
+	replayed, err := h.replayHistories(ctx, s, tail)
+	if err != nil {
+		return err
+	}
+	if replayed > 0 {
+		// Keep offset order so the latest-forecast store ends with the
+		// newest forecast of each series.
+		sortByIndex(s.fcIdx, s.hist)
+	}
+
+	// 4. Forecast.
+	n := len(s.hist)
+	hz := h.Horizon
+	s.dst = grow(s.dst, n*hz)
+	if n > 0 {
+		t1 := time.Now()
+		if err := h.Model.Forecast(s.dst, s.hist, hz); err != nil {
+			return fmt.Errorf("model %s: %w", h.Model.Name(), err)
+		}
+		h.Metrics.ForecastTime.Observe(time.Since(t1).Seconds())
+	}
+	issued := h.now().UTC()
+	s.fcs = grow(s.fcs, n)
+	s.points = grow(s.points, n*hz)
+	name, version := h.Model.Name(), h.Model.Version()
+	for k, i := range s.fcIdx {
+		ob := &s.obs[i]
+		origin := ob.TS.UTC()
+		pts := s.points[k*hz : (k+1)*hz : (k+1)*hz]
+		for j := range pts {
+			pts[j] = sink.Point{TS: origin.Add(time.Duration(j+1) * h.Freq), Mean: s.dst[k*hz+j]}
+		}
+		s.fcs[k] = sink.Forecast{
+			ID: sink.ForecastID(ob.Series, origin, name, version), Series: ob.Series, OriginTS: origin,
+			IssuedAt: issued, Model: name, ModelVersion: version, Horizon: pts,
+		}
+	}
+
+	// 5. Publish forecasts (Kafka, Redis) and rejects (DLQ) concurrently.
+	if err := h.publish(ctx, s.fcs[:n], s.rejects); err != nil {
+		return err
+	}
+
+	// 6. Everything is acknowledged: account and let the source commit.
+	ackAt := h.now()
+	s.lat = s.lat[:0]
+	for _, i := range s.fcIdx {
+		m := &b.Messages[s.msgIdx[i]]
+		if s.results[i].Status == features.Applied && !m.Time.IsZero() {
+			l := max(ackAt.Sub(m.Time).Seconds(), 0)
+			h.Metrics.Latency.Observe(l)
+			s.lat = append(s.lat, l)
+		}
+	}
+	h.Metrics.Events.WithLabelValues(ResultApplied).Add(float64(len(s.applied)))
+	h.Metrics.Events.WithLabelValues(ResultDuplicate).Add(float64(len(s.dupIdx)))
+	h.Metrics.Events.WithLabelValues(ResultLate).Add(float64(late))
+	h.Metrics.Events.WithLabelValues(ResultDLQ).Add(float64(len(s.rejects)))
+	for _, r := range s.rejects {
+		h.Metrics.DLQ.WithLabelValues(r.Reason).Inc()
+	}
+	h.Metrics.Forecasts.Add(float64(n))
+	h.Metrics.LastProcessed.Set(float64(ackAt.UnixNano()) / 1e9)
+	if h.OnAck != nil {
+		h.OnAck(&BatchReport{Partition: b.Partition, Applied: s.applied, Forecasts: s.fcs[:n], Latencies: s.lat,
+			Duplicates: len(s.dupIdx), Late: late, DLQ: len(s.rejects)})
+	}
+	return nil
+}
+
+// replayHistories appends to s.hist/s.fcIdx the histories of Duplicate
+// events as they were right after each event was applied, read from the
+// stored state (one extra round trip, only when duplicates occur). An event
+// whose value is not in the stored history at its event time was not
+// applied originally (it was late) or fell out of the history; it gets no
+// forecast. It returns the number of re-issued forecasts.
+func (h *Handler) replayHistories(ctx context.Context, s *scratch, tail int) (int, error) {
+	if len(s.dupIdx) == 0 {
+		return 0, nil
+	}
+	names := make([]string, 0, len(s.dupIdx))
+	pos := make(map[string]int, len(s.dupIdx))
+	for _, i := range s.dupIdx {
+		name := s.obs[i].Series
+		if _, ok := pos[name]; !ok {
+			pos[name] = len(names)
+			names = append(names, name)
+		}
+	}
+	t0 := time.Now()
+	states, err := h.Store.States(ctx, names)
+	if err != nil {
+		return 0, h.classify("redis", "read state for replay", err)
+	}
+	h.Metrics.RedisRTT.WithLabelValues("state").Observe(time.Since(t0).Seconds())
+	re := 0
+	for _, i := range s.dupIdx {
+		ob := &s.obs[i]
+		st := states[pos[ob.Series]]
+		if st == nil {
+			continue
+		}
+		ms := ob.TS.UnixMilli()
+		for j := len(st.Times) - 1; j >= 0; j-- {
+			if st.Times[j] < ms {
+				break
+			}
+			if st.Times[j] == ms && sameValue(st.Values[j], ob.Value) {
+				s.hist = append(s.hist, st.Values[max(0, j+1-tail):j+1])
+				s.fcIdx = append(s.fcIdx, i)
+				re++
+				break
+			}
+		}
+	}
+	return re, nil
+}
+
+func sameValue(a, b float64) bool {
+	return a == b || (a == 0 && b == 0) || (math.IsNaN(a) && math.IsNaN(b))
+}
+
+// publish sends forecasts to both publishers and rejects to the DLQ, in
+// parallel, and waits for all acknowledgements.
+func (h *Handler) publish(ctx context.Context, fcs []sink.Forecast, rejects []ingest.Rejected) error {
+	var wg sync.WaitGroup
+	var errOut, errLatest, errDLQ error
+	if len(fcs) > 0 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			t := time.Now()
+			if errOut = h.Out.Publish(ctx, fcs); errOut == nil {
+				h.Metrics.PublishRTT.WithLabelValues("forecasts").Observe(time.Since(t).Seconds())
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			t := time.Now()
+			if errLatest = h.Latest.Publish(ctx, fcs); errLatest == nil {
+				h.Metrics.RedisRTT.WithLabelValues("latest").Observe(time.Since(t).Seconds())
+			}
+		}()
+	}
+	if len(rejects) > 0 {
+		t := time.Now()
+		if errDLQ = h.DLQ.Send(ctx, rejects); errDLQ == nil {
+			h.Metrics.PublishRTT.WithLabelValues("dlq").Observe(time.Since(t).Seconds())
+		}
+	}
+	wg.Wait()
+	if errLatest != nil {
+		return h.classify("redis", "publish latest", errLatest)
+	}
+	if errOut != nil {
+		return h.classify("kafka", "publish forecasts", errOut)
+	}
+	if errDLQ != nil {
+		return h.classify("kafka", "send to DLQ", errDLQ)
+	}
+	return nil
+}
+
+// classify wraps err as transient (the source retries the batch with
+// backoff and no commit) or returns it as fatal. Redis errors are transient
+// when features.IsTransient says so (connection loss, timeouts, failover
+// states); Kafka publish errors when the sink or the dead-letter sender
+// marked them transient (they do so for everything but authorization,
+// oversized records and other permanent broker errors). Cancellation is
+// passed through unchanged.
+func (h *Handler) classify(stage, op string, err error) error {
+	err = fmt.Errorf("%s: %w", op, err)
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	transient := ingest.IsTransient(err)
+	if stage == "redis" {
+		transient = transient || features.IsTransient(err)
+	}
+	if !transient {
+		return err
+	}
+	h.Metrics.Retries.WithLabelValues(stage).Inc()
+	if h.Log != nil {
+		h.Log.Warn("transient failure, batch will be retried", "stage", stage, "err", err)
+	}
+	return ingest.Transient(err)
+}
+
+// sortByIndex sorts idx ascending, permuting hist alongside (insertion
+// sort: the input is two ascending runs and replays are rare).
+func sortByIndex(idx []int, hist [][]float64) {
+	for i := 1; i < len(idx); i++ {
+		for j := i; j > 0 && idx[j-1] > idx[j]; j-- {
+			idx[j-1], idx[j] = idx[j], idx[j-1]
+			hist[j-1], hist[j] = hist[j], hist[j-1]
+		}
+	}
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
+	}
+	return s[:n]
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "rejected by the feature store"
+	}
+	return err.Error()
+}
