@@ -8,7 +8,7 @@ import (
 // Config selects and parameterises a loss by NeuralForecast's class names,
 // so it can travel in JSON hyper-parameters and CLI flags.
 type Config struct {
-	// Name: "MAE" (default when empty), "MSE", "RMSE", "HuberLoss",
+	// Name: "MAE" (default when empty), "MSE", "RMSE", "MAPE", "SMAPE", "HuberLoss",
 	// "QuantileLoss", "MQLoss" or "DistributionLoss".
 	Name string `json:"name"`
 	// Delta is HuberLoss's threshold; default 1.
@@ -43,6 +43,10 @@ func (c Config) New() (Loss, error) {
 		return MSE{}, nil
 	case "RMSE":
 		return RMSE{}, nil
+	case "MAPE":
+		return MAPE{}, nil
+	case "SMAPE":
+		return SMAPE{}, nil
 	case "HuberLoss":
 		d := c.Delta
 		if d == 0 {
@@ -74,5 +78,5 @@ func (c Config) New() (Loss, error) {
 		}
 		return NewDistribution(f, level)
 	}
-	return nil, fmt.Errorf("loss: unknown loss %q (MAE, MSE, RMSE, HuberLoss, QuantileLoss, MQLoss, DistributionLoss)", c.Name)
+	return nil, fmt.Errorf("loss: unknown loss %q (MAE, MSE, RMSE, MAPE, SMAPE, HuberLoss, QuantileLoss, MQLoss, DistributionLoss)", c.Name)
 }

@@ -1,6 +1,6 @@
 // Package loss implements NeuralForecast's training losses as fused
 // differentiable operations on a tensor.Tape: point losses (MAE, MSE, RMSE,
-// Huber), quantile losses (QuantileLoss, MQLoss) and distribution losses
+// MAPE, SMAPE, Huber), quantile losses (QuantileLoss, MQLoss) and distribution losses
 // (Normal and StudentT negative log-likelihood) with exact predictive means,
 // quantiles and seeded samples.
 //

@@ -51,6 +51,10 @@ func forwardFunc(t testing.TB, c lossCase) (Loss, func(tp *tensor.Tape, yhat, y,
 		l = MSE{}
 	case "RMSE":
 		l = RMSE{}
+	case "MAPE":
+		l = MAPE{}
+	case "SMAPE":
+		l = SMAPE{}
 	case "HuberLoss":
 		var d float64
 		_ = json.Unmarshal(c.Param, &d)

@@ -15,6 +15,8 @@ const (
 	kindRMSE
 	kindHuber
 	kindQuantile
+	kindMAPE
+	kindSMAPE
 )
 
 // MAE is the mean absolute error Σ wᵢ·|yᵢ − ŷᵢ| / Σ wᵢ.
@@ -105,6 +107,38 @@ func (*Quantile) Outputs() int { return 1 }
 // g = −q for y > ŷ, 1 − q for y < ŷ and ½ − q at y = ŷ (torch.max's tie rule).
 func (l *Quantile) Forward(tp *tensor.Tape, yhat, y, mask *tensor.Tensor) *tensor.Tensor {
 	return pointLoss(tp, "QuantileLoss", kindQuantile, l.q, yhat, y, mask)
+}
+
+// MAPE is NeuralForecast's mean absolute percentage error
+// Σ wᵢ·|yᵢ − ŷᵢ|/|yᵢ| / Σ wᵢ, where points with yᵢ = 0 contribute 0
+// (_divide_no_nan) but still count in Σ wᵢ.
+type MAPE struct{}
+
+// Name returns "MAPE".
+func (MAPE) Name() string { return "MAPE" }
+
+// Outputs returns 1.
+func (MAPE) Outputs() int { return 1 }
+
+// Forward returns the weighted MAPE. Backward: ∂/∂ŷᵢ = wᵢ·sign(ŷᵢ − yᵢ)/(|yᵢ|·Σw).
+func (MAPE) Forward(tp *tensor.Tape, yhat, y, mask *tensor.Tensor) *tensor.Tensor {
+	return pointLoss(tp, "MAPE", kindMAPE, 0, yhat, y, mask)
+}
+
+// SMAPE is NeuralForecast's symmetric MAPE
+// 2·Σ wᵢ·|yᵢ − ŷᵢ|/(|yᵢ| + |ŷᵢ|) / Σ wᵢ (0/0 terms contribute 0), in [0, 2].
+type SMAPE struct{}
+
+// Name returns "SMAPE".
+func (SMAPE) Name() string { return "SMAPE" }
+
+// Outputs returns 1.
+func (SMAPE) Outputs() int { return 1 }
+
+// Forward returns the weighted SMAPE. Backward, with a = |y|+|ŷ| and
+// d = ŷ − y: ∂/∂ŷ = 2w·(sign(d)·a − |d|·sign(ŷ))/(a²·Σw), 0 where a = 0.
+func (SMAPE) Forward(tp *tensor.Tape, yhat, y, mask *tensor.Tensor) *tensor.Tensor {
+	return pointLoss(tp, "SMAPE", kindSMAPE, 0, yhat, y, mask)
 }
 
 // pointLoss is the fused weighted-mean point loss shared by MAE, MSE, RMSE,
@@ -215,6 +249,62 @@ func pointSums(kind pointKind, p float32, y, h, w, dr []float32) (sum, sumW floa
 			sum += float64(wi * l)
 			if dr != nil {
 				dr[i] = wi * min(max(d, -p), p)
+			}
+		}
+	case kindMAPE:
+		for i, yi := range y {
+			wi := float32(1)
+			if w != nil {
+				if wi = w[i]; wi == 0 {
+					continue
+				}
+			}
+			sumW += float64(wi)
+			ay := abs32(yi)
+			if ay == 0 {
+				continue
+			}
+			d := h[i] - yi
+			sum += float64(wi * (abs32(d) / ay))
+			if dr != nil {
+				switch {
+				case d > 0:
+					dr[i] = wi / ay
+				case d < 0:
+					dr[i] = -wi / ay
+				}
+			}
+		}
+	case kindSMAPE:
+		for i, yi := range y {
+			wi := float32(1)
+			if w != nil {
+				if wi = w[i]; wi == 0 {
+					continue
+				}
+			}
+			sumW += float64(wi)
+			hi := h[i]
+			a := abs32(yi) + abs32(hi)
+			if a == 0 {
+				continue
+			}
+			d := hi - yi
+			ad := abs32(d)
+			sum += float64(2 * wi * (ad / a))
+			if dr != nil {
+				var sd, sh float32
+				if d > 0 {
+					sd = 1
+				} else if d < 0 {
+					sd = -1
+				}
+				if hi > 0 {
+					sh = 1
+				} else if hi < 0 {
+					sh = -1
+				}
+				dr[i] = 2 * wi * (sd*a - ad*sh) / (a * a)
 			}
 		}
 	default: // quantile

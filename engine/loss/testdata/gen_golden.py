@@ -159,6 +159,40 @@ tscale = (F.softplus(ps[:, 2]) + 0.1) * scale
 pred["studentt"] = {"raw": ps.numpy().ravel().tolist(), "loc": loc.tolist(), "scale": scale.tolist(),
                     "df": df.tolist(), "mean": tmean.tolist(), "tscale": tscale.tolist()}
 
+# MAPE and SMAPE (with exact zeros in y and in y/ŷ pairs for _divide_no_nan).
+def divide_no_nan(a, b):
+    div = a / b
+    div = torch.where(div != div, torch.zeros_like(div), div)
+    return torch.where(div == float("inf"), torch.zeros_like(div), div)
+
+
+def mape(y, yh, mask, _):
+    scale = divide_no_nan(torch.ones_like(y), torch.abs(y))
+    return weighted_mean(torch.abs(y - yh[..., 0]) * scale, ones(y, mask))
+
+
+def smape(y, yh, mask, _):
+    d = torch.abs(y - yh[..., 0])
+    return 2 * weighted_mean(divide_no_nan(d, torch.abs(y) + torch.abs(yh[..., 0])), ones(y, mask))
+
+
+pct = []
+for name, fn in [("MAPE", mape), ("SMAPE", smape)]:
+    for mk in ["none", "random"]:
+        y = torch.tensor(rng.standard_normal((B, H)).astype(np.float32))
+        yhat = torch.tensor(rng.standard_normal((B, H, 1)).astype(np.float32), requires_grad=True)
+        y[0, 1] = 0.0
+        y[1, 2] = 0.0
+        with torch.no_grad():
+            yhat[1, 2, 0] = 0.0  # 0/0 for SMAPE
+        mask = None if mk == "none" else torch.tensor((rng.random((B, H)) > 0.3).astype(np.float32))
+        loss = fn(y, yhat, mask, None)
+        loss.backward()
+        pct.append({"name": name, "param": 0, "outputs": 1, "y": y.numpy().ravel().tolist(),
+                    "yhat": yhat.detach().numpy().ravel().tolist(),
+                    "mask": None if mask is None else mask.numpy().ravel().tolist(), "extra": None,
+                    "loss": float(loss), "grad": torch.nan_to_num(yhat.grad, nan=0.0).numpy().ravel().tolist()})
+
 # Horizon-weighted MAE and MQLoss (horizon_weight of BasePointLoss / MQLoss).
 hw = torch.tensor([1.0, 0.5, 2.0, 0.0])
 horizon = []
@@ -183,4 +217,4 @@ for name in ["MAE", "MQLoss"]:
                     "loss": float(loss), "grad": yhat.grad.numpy().ravel().tolist()})
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "losses.json"), "w") as f:
-    json.dump({"cases": cases, "predict": pred, "horizon": horizon}, f)
+    json.dump({"cases": cases + pct, "predict": pred, "horizon": horizon}, f)
