@@ -142,10 +142,12 @@ func softmaxRows(p, s []float32, rows, cols int) {
 			clear(pr)
 			continue
 		}
-		var sum float32
 		for j, v := range sr {
-			e := exp32(v - m)
-			pr[j] = e
+			pr[j] = v - m
+		}
+		expSlice(pr, pr)
+		var sum float32
+		for _, e := range pr {
 			sum += e
 		}
 		inv := 1 / sum
