@@ -3,6 +3,8 @@ package loss
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/streamcast/streamcast/engine/tensor"
 )
 
 func TestConfig(t *testing.T) {
@@ -47,5 +49,37 @@ func TestConfig(t *testing.T) {
 		if l.Name() != c.name || l.Outputs() != c.outputs {
 			t.Errorf("%s: got %s with %d outputs", c.json, l.Name(), l.Outputs())
 		}
+	}
+}
+
+func TestShapeMismatchPanics(t *testing.T) {
+	mq, _ := NewMQLoss([]float64{80})
+	d, _ := NewDistribution(StudentT, nil)
+	cases := []struct {
+		name string
+		f    func()
+	}{
+		{"MAE yhat", func() { MAE{}.Forward(tensor.NewTape(), tensor.New(3), tensor.New(4), nil) }},
+		{"MSE mask", func() { MSE{}.Forward(tensor.NewTape(), tensor.New(4), tensor.New(4), tensor.New(3)) }},
+		{"MQLoss outputs", func() { mq.Forward(tensor.NewTape(), tensor.New(4, 2), tensor.New(4), nil) }},
+		{"StudentT loc", func() {
+			d.ForwardScaled(tensor.NewTape(), tensor.New(4, 3), tensor.New(4), nil, make([]float32, 3), nil)
+		}},
+		{"Predict dst", func() { d.Predict(make([]float32, 3), tensor.New(2, 3), nil, nil) }},
+	}
+	for _, c := range cases {
+		func() {
+			defer func() {
+				r := recover()
+				if r == nil {
+					t.Errorf("%s: no panic", c.name)
+					return
+				}
+				if s, ok := r.(string); !ok || len(s) < 10 {
+					t.Errorf("%s: unclear panic %v", c.name, r)
+				}
+			}()
+			c.f()
+		}()
 	}
 }
