@@ -57,7 +57,7 @@ func Exp(tp *Tape, x *Tensor) *Tensor {
 func Log(tp *Tape, x *Tensor) *Tensor {
 	out, xd := unaryResult(tp, x)
 	for i, v := range xd {
-		out.Data[i] = float32(math.Log(float64(v)))
+		out.Data[i] = log32(v)
 	}
 	if out.requiresGrad {
 		tp.record(func() { accumRow(kDiv, x.Grad, 1, out.Grad, x.Data, 1, nil) })
@@ -171,14 +171,7 @@ func Tanh(tp *Tape, x *Tensor) *Tensor {
 // Backward: ∂L/∂x += ∂L/∂out · σ(x)(1 − σ(x)).
 func Sigmoid(tp *Tape, x *Tensor) *Tensor {
 	out, xd := unaryResult(tp, x)
-	y := out.Data
-	for i, v := range xd {
-		y[i] = -v
-	}
-	expSlice(y, y)
-	for i, e := range y {
-		y[i] = 1 / (1 + e) // e = +Inf gives 0: σ's tail, correct relative to float32
-	}
+	vec.Sigmoid(out.Data, xd)
 	if out.requiresGrad {
 		tp.record(func() {
 			g, y, xg := out.Grad, out.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]

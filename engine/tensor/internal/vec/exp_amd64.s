@@ -17,7 +17,70 @@ DATA expc<>+40(SB)/4, $0x3c088908  // 8.3334519073e-3
 DATA expc<>+44(SB)/4, $0x3d2aa9c1  // 4.1665795894e-2
 DATA expc<>+48(SB)/4, $0x3e2aaaaa  // 1.6666665459e-1
 DATA expc<>+52(SB)/4, $0x3f000000  // 5.0000001201e-1
-GLOBL expc<>(SB), RODATA|NOPTR, $56
+DATA expc<>+56(SB)/4, $0x7fffffff  // |x| mask
+DATA expc<>+60(SB)/4, $0x3f3504f3  // 1/√2
+DATA expc<>+64(SB)/4, $0x3f000000  // 0.5
+DATA expc<>+68(SB)/4, $0xc0000000  // -2.0
+DATA expc<>+72(SB)/4, $0x80000000  // sign mask
+DATA expc<>+76(SB)/4, $0x3f200000  // 0.625 tanh polynomial bound
+GLOBL expc<>(SB), RODATA|NOPTR, $80
+
+// Numerical Recipes erfc polynomial in t, lowest degree first.
+DATA cdfc<>+0(SB)/4, $0xbfa1fc4e
+DATA cdfc<>+4(SB)/4, $0x3f8000c7
+DATA cdfc<>+8(SB)/4, $0x3ebf88fb
+DATA cdfc<>+12(SB)/4, $0x3dc636c9
+DATA cdfc<>+16(SB)/4, $0xbe3ec24c
+DATA cdfc<>+20(SB)/4, $0x3e8ec7cc
+DATA cdfc<>+24(SB)/4, $0xbf914e5d
+DATA cdfc<>+28(SB)/4, $0x3fbe87b0
+DATA cdfc<>+32(SB)/4, $0xbf527892
+DATA cdfc<>+36(SB)/4, $0x3e2ef945
+GLOBL cdfc<>(SB), RODATA|NOPTR, $40
+
+// Cephes tanhf polynomial in z = x², lowest degree first.
+DATA tanhc<>+0(SB)/4, $0xbeaaaa99
+DATA tanhc<>+4(SB)/4, $0x3e088393
+DATA tanhc<>+8(SB)/4, $0xbd5c1e2d
+DATA tanhc<>+12(SB)/4, $0x3ca9134e
+DATA tanhc<>+16(SB)/4, $0xbbbaf0ea
+GLOBL tanhc<>(SB), RODATA|NOPTR, $20
+
+// EXPY0 replaces Y0 (within [-87.33654, 88]) by exp(Y0); clobbers Y1–Y5.
+#define EXPY0 \
+	VBROADCASTSS expc<>+12(SB), Y5 \
+	VBROADCASTSS expc<>+8(SB), Y1 \
+	VFMADD213PS  Y5, Y0, Y1 \
+	VSUBPS       Y5, Y1, Y2 \
+	VPSUBD       Y5, Y1, Y3 \
+	VPBROADCASTD expc<>+24(SB), Y4 \
+	VPADDD       Y4, Y3, Y3 \
+	VPSLLD       $23, Y3, Y3 \
+	VBROADCASTSS expc<>+16(SB), Y4 \
+	VFNMADD231PS Y4, Y2, Y0 \
+	VBROADCASTSS expc<>+20(SB), Y4 \
+	VFNMADD231PS Y4, Y2, Y0 \
+	VMULPS       Y0, Y0, Y4 \
+	VBROADCASTSS expc<>+32(SB), Y1 \
+	VBROADCASTSS expc<>+36(SB), Y2 \
+	VFMADD213PS  Y2, Y0, Y1 \
+	VBROADCASTSS expc<>+40(SB), Y2 \
+	VFMADD213PS  Y2, Y0, Y1 \
+	VBROADCASTSS expc<>+44(SB), Y2 \
+	VFMADD213PS  Y2, Y0, Y1 \
+	VBROADCASTSS expc<>+48(SB), Y2 \
+	VFMADD213PS  Y2, Y0, Y1 \
+	VBROADCASTSS expc<>+52(SB), Y2 \
+	VFMADD213PS  Y2, Y0, Y1 \
+	VFMADD213PS  Y0, Y4, Y1 \
+	VBROADCASTSS expc<>+28(SB), Y2 \
+	VADDPS       Y2, Y1, Y1 \
+	VMULPS       Y3, Y1, Y0
+
+// NANFIX puts x (Y6) back into the lanes of result R where x is NaN; clobbers Y2.
+#define NANFIX(R) \
+	VCMPPS    $3, Y6, Y6, Y2 \
+	VBLENDVPS Y2, Y6, R, R
 
 // func expAVX2(dst, src *float32, n int) (done int)
 // Computes dst[i] = exp(src[i]) eight lanes at a time with AVX2+FMA for
@@ -85,5 +148,154 @@ loop:
 
 done:
 	MOVQ DX, done+24(FP)
+	VZEROUPPER
+	RET
+
+// func sigmoidAVX2(dst, src *float32, n int)
+// dst[i] = 1/(1+exp(−src[i])) for i < n (n a multiple of 8).
+TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+
+sloop:
+	TESTQ        CX, CX
+	JZ           sdone
+	VMOVUPS      (SI), Y6
+	VBROADCASTSS expc<>+72(SB), Y0
+	VXORPS       Y6, Y0, Y0 // −x
+	VBROADCASTSS expc<>+0(SB), Y1
+	VMAXPS       Y1, Y0, Y0
+	VBROADCASTSS expc<>+4(SB), Y1
+	VMINPS       Y1, Y0, Y0
+	EXPY0
+	VBROADCASTSS expc<>+28(SB), Y1
+	VADDPS       Y1, Y0, Y0 // 1 + e
+	VDIVPS       Y0, Y1, Y0 // 1 / (1 + e)
+	NANFIX(Y0)
+	VMOVUPS      Y0, (DI)
+	ADDQ         $32, SI
+	ADDQ         $32, DI
+	DECQ         CX
+	JMP          sloop
+
+sdone:
+	VZEROUPPER
+	RET
+
+// func tanhAVX2(dst, src *float32, n int)
+// dst[i] = tanh(src[i]) for i < n (n a multiple of 8): the odd polynomial
+// for |x| < 0.625, sign(x)·(1−e)/(1+e) with e = exp(−2|x|) otherwise.
+TEXT ·tanhAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+
+tloop:
+	TESTQ        CX, CX
+	JZ           tdone
+	VMOVUPS      (SI), Y6
+	VBROADCASTSS expc<>+56(SB), Y7
+	VANDPS       Y6, Y7, Y7 // |x|
+	VBROADCASTSS expc<>+68(SB), Y0
+	VMULPS       Y7, Y0, Y0 // −2|x|
+	VBROADCASTSS expc<>+0(SB), Y1
+	VMAXPS       Y1, Y0, Y0
+	EXPY0
+	VBROADCASTSS expc<>+28(SB), Y2
+	VSUBPS       Y0, Y2, Y1 // 1 − e
+	VADDPS       Y0, Y2, Y2 // 1 + e
+	VDIVPS       Y2, Y1, Y1
+	VBROADCASTSS expc<>+72(SB), Y2
+	VANDPS       Y6, Y2, Y2
+	VORPS        Y2, Y1, Y1 // big, with the sign of x
+	VMULPS       Y6, Y6, Y2 // z = x²
+	VBROADCASTSS tanhc<>+16(SB), Y3
+	VBROADCASTSS tanhc<>+12(SB), Y4
+	VFMADD213PS  Y4, Y2, Y3
+	VBROADCASTSS tanhc<>+8(SB), Y4
+	VFMADD213PS  Y4, Y2, Y3
+	VBROADCASTSS tanhc<>+4(SB), Y4
+	VFMADD213PS  Y4, Y2, Y3
+	VBROADCASTSS tanhc<>+0(SB), Y4
+	VFMADD213PS  Y4, Y2, Y3
+	VMULPS       Y2, Y3, Y3
+	VFMADD213PS  Y6, Y6, Y3 // small = x·z·P(z) + x
+	VBROADCASTSS expc<>+76(SB), Y4
+	VCMPPS       $1, Y4, Y7, Y5 // |x| < 0.625
+	VBLENDVPS    Y5, Y3, Y1, Y1
+	NANFIX(Y1)
+	VMOVUPS      Y1, (DI)
+	ADDQ         $32, SI
+	ADDQ         $32, DI
+	DECQ         CX
+	JMP          tloop
+
+tdone:
+	VZEROUPPER
+	RET
+
+// func normCDFAVX2(dst, src *float32, n int)
+// dst[i] = Φ(src[i]) for i < n (n a multiple of 8) via the Numerical
+// Recipes erfc: ½erfc(|x|/√2) = ½·t·exp(−x²/2 + P(t)), t = 1/(1+|x|/(2√2)).
+TEXT ·normCDFAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+
+cloop:
+	TESTQ        CX, CX
+	JZ           cdone
+	VMOVUPS      (SI), Y6
+	VBROADCASTSS expc<>+56(SB), Y7
+	VANDPS       Y6, Y7, Y7
+	VBROADCASTSS expc<>+60(SB), Y1
+	VMULPS       Y1, Y7, Y7 // z = |x|/√2
+	VBROADCASTSS expc<>+64(SB), Y8
+	VBROADCASTSS expc<>+28(SB), Y9
+	VFMADD213PS  Y9, Y7, Y8 // 1 + z/2
+	VDIVPS       Y8, Y9, Y8 // t
+	VBROADCASTSS cdfc<>+36(SB), Y0
+	VBROADCASTSS cdfc<>+32(SB), Y1
+	VFMADD213PS  Y1, Y8, Y0
+	VBROADCASTSS cdfc<>+28(SB), Y1
+	VFMADD213PS  Y1, Y8, Y0
+	VBROADCASTSS cdfc<>+24(SB), Y1
+	VFMADD213PS  Y1, Y8, Y0
+	VBROADCASTSS cdfc<>+20(SB), Y1
+	VFMADD213PS  Y1, Y8, Y0
+	VBROADCASTSS cdfc<>+16(SB), Y1
+	VFMADD213PS  Y1, Y8, Y0
+	VBROADCASTSS cdfc<>+12(SB), Y1
+	VFMADD213PS  Y1, Y8, Y0
+	VBROADCASTSS cdfc<>+8(SB), Y1
+	VFMADD213PS  Y1, Y8, Y0
+	VBROADCASTSS cdfc<>+4(SB), Y1
+	VFMADD213PS  Y1, Y8, Y0
+	VBROADCASTSS cdfc<>+0(SB), Y1
+	VFMADD213PS  Y1, Y8, Y0
+	VMULPS       Y6, Y6, Y1
+	VBROADCASTSS expc<>+64(SB), Y2
+	VFNMADD231PS Y2, Y1, Y0 // P(t) − x²/2
+	VBROADCASTSS expc<>+0(SB), Y1
+	VMAXPS       Y1, Y0, Y0
+	EXPY0
+	VMULPS       Y8, Y0, Y0
+	VBROADCASTSS expc<>+64(SB), Y1
+	VMULPS       Y1, Y0, Y0 // h = ½erfc(|x|/√2)
+	VBROADCASTSS expc<>+28(SB), Y1
+	VSUBPS       Y0, Y1, Y1 // 1 − h
+	VBLENDVPS    Y6, Y0, Y1, Y1 // x < 0 (sign set): h
+	NANFIX(Y1)
+	VMOVUPS      Y1, (DI)
+	ADDQ         $32, SI
+	ADDQ         $32, DI
+	DECQ         CX
+	JMP          cloop
+
+cdone:
 	VZEROUPPER
 	RET

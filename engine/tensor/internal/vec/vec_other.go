@@ -49,3 +49,13 @@ func Relu(dst, x []float32) { reluGo(dst, x) }
 
 // ReluGrad adds g[i] to dst[i] wherever x[i] > 0.
 func ReluGrad(dst, g, x []float32) { reluGradGo(dst, g, x) }
+
+// Sigmoid sets dst[i] = 1/(1+exp(−src[i])) for i < len(dst); dst may alias src.
+func Sigmoid(dst, src []float32) { sigmoidGo(dst, src) }
+
+// Tanh sets dst[i] = tanh(src[i]) for i < len(dst); dst may alias src.
+func Tanh(dst, src []float32) { tanhGo(dst, src) }
+
+// NormCDF sets dst[i] = Φ(src[i]), the standard normal CDF, for
+// i < len(dst); dst may alias src.
+func NormCDF(dst, src []float32) { normCDFGo(dst, src) }

@@ -1,0 +1,77 @@
+package vec
+
+import "math"
+
+const tanhBound = 0.625
+
+var (
+	cdfPoly  = [...]float32{-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277}
+	tanhPoly = [...]float32{-3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2, 2.06390887954e-2, -5.70498872745e-3}
+)
+
+// Sigmoid32 returns 1/(1+e⁻ˣ) in float32.
+func Sigmoid32(x float32) float32 { return 1 / (1 + Exp32(-x)) }
+
+// Tanh32 returns tanh x in float32 (Cephes tanhf: an odd polynomial for
+// |x| < 0.625, 1 − 2/(e^{2|x|}+1) otherwise).
+func Tanh32(x float32) float32 {
+	ax := float32(math.Abs(float64(x)))
+	if ax < tanhBound {
+		z := x * x
+		p := tanhPoly[4]
+		for k := 3; k >= 0; k-- {
+			p = p*z + tanhPoly[k]
+		}
+		return p*z*x + x
+	}
+	if ax != ax {
+		return x
+	}
+	e := Exp32(-2 * ax)
+	y := (1 - e) / (1 + e)
+	if x < 0 {
+		return -y
+	}
+	return y
+}
+
+// NormCDF32 returns Φ(x), the standard normal CDF, from the Numerical
+// Recipes erfc approximation (fractional error < 1.2e-7 before float32
+// rounding of x²/2).
+func NormCDF32(x float32) float32 {
+	if x != x {
+		return x
+	}
+	z := float32(math.Abs(float64(x))) * 0.70710678118654752440
+	t := 1 / (1 + 0.5*z)
+	p := cdfPoly[9]
+	for k := 8; k >= 0; k-- {
+		p = p*t + cdfPoly[k]
+	}
+	h := 0.5 * t * Exp32(max(p-0.5*x*x, -87.33654))
+	if x < 0 {
+		return h
+	}
+	return 1 - h
+}
+
+func sigmoidGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		dst[i] = Sigmoid32(x)
+	}
+}
+
+func tanhGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		dst[i] = Tanh32(x)
+	}
+}
+
+func normCDFGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		dst[i] = NormCDF32(x)
+	}
+}

@@ -1,0 +1,43 @@
+//go:build amd64 && !purego
+
+package vec
+
+//go:noescape
+func sigmoidAVX2(dst, src *float32, n int)
+
+//go:noescape
+func tanhAVX2(dst, src *float32, n int)
+
+//go:noescape
+func normCDFAVX2(dst, src *float32, n int)
+
+// Sigmoid sets dst[i] = 1/(1+exp(−src[i])) for i < len(dst); dst may alias src.
+func Sigmoid(dst, src []float32) {
+	src = src[:len(dst)]
+	if n := split(len(dst)); n > 0 {
+		sigmoidAVX2(&dst[0], &src[0], n)
+		dst, src = dst[n:], src[n:]
+	}
+	sigmoidGo(dst, src)
+}
+
+// Tanh sets dst[i] = tanh(src[i]) for i < len(dst); dst may alias src.
+func Tanh(dst, src []float32) {
+	src = src[:len(dst)]
+	if n := split(len(dst)); n > 0 {
+		tanhAVX2(&dst[0], &src[0], n)
+		dst, src = dst[n:], src[n:]
+	}
+	tanhGo(dst, src)
+}
+
+// NormCDF sets dst[i] = Φ(src[i]), the standard normal CDF, for
+// i < len(dst); dst may alias src.
+func NormCDF(dst, src []float32) {
+	src = src[:len(dst)]
+	if n := split(len(dst)); n > 0 {
+		normCDFAVX2(&dst[0], &src[0], n)
+		dst, src = dst[n:], src[n:]
+	}
+	normCDFGo(dst, src)
+}
