@@ -197,10 +197,7 @@ func binaryRow(op int, o, a []float32, sa int, b []float32, sb int) {
 // Backward: ∂L/∂x += ∂L/∂out.
 func AddScalar(tp *Tape, x *Tensor, c float32) *Tensor {
 	out := tp.Result(x.Shape, x)
-	xd := x.Data[:len(out.Data)]
-	for i := range out.Data {
-		out.Data[i] = xd[i] + c
-	}
+	vec.ScaleShift(out.Data, x.Data, 1, c)
 	if out.requiresGrad {
 		tp.record(func() { accumRow(kOne, x.Grad, 1, out.Grad, nil, 0, nil) })
 	}
@@ -212,18 +209,9 @@ func AddScalar(tp *Tape, x *Tensor, c float32) *Tensor {
 // Backward: ∂L/∂x += c·∂L/∂out.
 func MulScalar(tp *Tape, x *Tensor, c float32) *Tensor {
 	out := tp.Result(x.Shape, x)
-	xd := x.Data[:len(out.Data)]
-	for i := range out.Data {
-		out.Data[i] = xd[i] * c
-	}
+	vec.ScaleShift(out.Data, x.Data, c, 0)
 	if out.requiresGrad {
-		tp.record(func() {
-			g := out.Grad
-			xg := x.Grad[:len(g)]
-			for i, v := range g {
-				xg[i] += c * v
-			}
-		})
+		tp.record(func() { vec.Axpy(x.Grad, out.Grad, c) })
 	}
 	return out
 }
@@ -233,10 +221,7 @@ func MulScalar(tp *Tape, x *Tensor, c float32) *Tensor {
 // Backward: ∂L/∂x −= ∂L/∂out.
 func Neg(tp *Tape, x *Tensor) *Tensor {
 	out := tp.Result(x.Shape, x)
-	xd := x.Data[:len(out.Data)]
-	for i := range out.Data {
-		out.Data[i] = -xd[i]
-	}
+	vec.ScaleShift(out.Data, x.Data, -1, 0)
 	if out.requiresGrad {
 		tp.record(func() { accumRow(kNeg, x.Grad, 1, out.Grad, nil, 0, nil) })
 	}

@@ -76,11 +76,8 @@ func sum32(x []float32) float32 { return vec.Sum(x) }
 func spreadAxis(dst, g []float32, c float32, outer, n, inner int) {
 	if inner == 1 {
 		for o, v := range g[:outer] {
-			v *= c
 			d := dst[o*n : (o+1)*n]
-			for k := range d {
-				d[k] += v
-			}
+			vec.ScaleShift(d, d, 1, c*v)
 		}
 		return
 	}
@@ -92,9 +89,7 @@ func spreadAxis(dst, g []float32, c float32, outer, n, inner int) {
 				vec.Add(d, d, gr)
 				continue
 			}
-			for i, v := range gr {
-				d[i] += c * v
-			}
+			vec.Axpy(d, gr, c)
 		}
 	}
 }

@@ -200,11 +200,8 @@ func ELU(tp *Tape, x *Tensor, alpha float32) *Tensor {
 		tp.record(func() {
 			g, y, xv, xg := out.Grad, out.Data[:len(out.Grad)], x.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
 			for i, v := range g {
-				if xv[i] > 0 {
-					xg[i] += v
-				} else {
-					xg[i] += v * (y[i] + alpha)
-				}
+				// 1 for x > 0, αeˣ = out + α otherwise, selected without a branch.
+				xg[i] += v * selectBits(positiveMask(xv[i]), 1, y[i]+alpha)
 			}
 		})
 	}
