@@ -142,6 +142,17 @@ func appendFloat(b []byte, f float64) []byte {
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
 	}
+	if format == 'f' && abs < 1e15 && f == math.Trunc(f) {
+		// Integral values (common for count data) format much faster as
+		// integers; the text is identical ("123", "-0" excepted below).
+		if f == 0 {
+			if math.Signbit(f) {
+				return append(b, "-0"...)
+			}
+			return append(b, '0')
+		}
+		return strconv.AppendInt(b, int64(f), 10)
+	}
 	b = strconv.AppendFloat(b, f, format, -1, 64)
 	if format == 'e' {
 		// clean up e-09 to e-9

@@ -136,3 +136,13 @@ func BenchmarkEncodingJSON(b *testing.B) {
 		}
 	}
 }
+
+func TestAppendFloatMatchesEncodingJSON(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 123, 1e15 - 1, 1e15, 1e20, 1e21, 12345678901234567, 0.1, -2.5e-7, 1e-6, 5e-324, math.MaxFloat64}
+	for _, v := range vals {
+		want, _ := json.Marshal(v)
+		if got := appendFloat(nil, v); !bytes.Equal(got, want) {
+			t.Errorf("appendFloat(%v) = %s, want %s", v, got, want)
+		}
+	}
+}

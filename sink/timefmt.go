@@ -2,35 +2,9 @@ package sink
 
 import "time"
 
-// appendTime appends t in UTC as time.RFC3339Nano would format it
-// (fraction trimmed of trailing zeros, "Z" suffix), about 5x faster than
-// Time.AppendFormat. Years outside 0..9999 fall back to AppendFormat.
+// appendTime appends t in UTC as time.RFC3339Nano. (A hand-written civil
+// date conversion was measured and was not faster than the standard
+// library's, so this stays a thin wrapper.)
 func appendTime(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
-		return t.AppendFormat(b, time.RFC3339Nano)
-	}
-	hour, minute, sec := t.Clock()
-	b = append(b,
-		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
-		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
-		byte('0'+day/10), byte('0'+day%10), 'T',
-		byte('0'+hour/10), byte('0'+hour%10), ':',
-		byte('0'+minute/10), byte('0'+minute%10), ':',
-		byte('0'+sec/10), byte('0'+sec%10))
-	if ns := t.Nanosecond(); ns != 0 {
-		var frac [10]byte
-		frac[0] = '.'
-		for i := 9; i >= 1; i-- {
-			frac[i] = byte('0' + ns%10)
-			ns /= 10
-		}
-		n := 10
-		for frac[n-1] == '0' {
-			n--
-		}
-		b = append(b, frac[:n]...)
-	}
-	return append(b, 'Z')
+	return t.UTC().AppendFormat(b, time.RFC3339Nano)
 }
