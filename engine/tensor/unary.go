@@ -283,10 +283,7 @@ func GELU(tp *Tape, x *Tensor) *Tensor {
 		cdf = tp.Scratch(len(xd))
 	}
 	normCDFSlice(cdf, xd)
-	y := out.Data
-	for i, v := range xd {
-		y[i] = v * cdf[i]
-	}
+	vec.Mul(out.Data, xd, cdf)
 	if out.requiresGrad {
 		tp.record(func() { geluBackward(x.Grad, out.Grad, x.Data, cdf) })
 	}
