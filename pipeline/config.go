@@ -49,9 +49,8 @@ type Config struct {
 	Season int
 	// Horizon is the number of steps forecast per event. Default: 24.
 	Horizon int
-	// Freq is the step between horizon timestamps used when a series has
-	// fewer than two observations (otherwise the interval between its last
-	// two timestamps is used). Default: 1h.
+	// Freq is the step between horizon timestamps: step j of a forecast
+	// with origin t is at t + j·Freq. Default: 1h.
 	Freq time.Duration
 	// History is the number of values kept per series in Redis. Default: 1024.
 	History int

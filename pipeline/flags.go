@@ -48,7 +48,7 @@ func (l listValue) Set(s string) error {
 // RegisterFlags defines on fs one flag per Config field, with the current
 // values of c as defaults. Call ApplyEnv after fs.Parse.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.Var(listValue{&c.Brokers}, "brokers", "Kafka bootstrap brokers, comma-separated host:port")
+	fs.Var(listValue{&c.Brokers}, "brokers", "Kafka bootstrap brokers, comma-separated `host:port,...`")
 	fs.StringVar(&c.InputTopic, "input-topic", c.InputTopic, "topic of observations (JSON)")
 	fs.StringVar(&c.OutputTopic, "output-topic", c.OutputTopic, "topic receiving forecasts (JSON, key = series)")
 	fs.StringVar(&c.DLQTopic, "dlq-topic", c.DLQTopic, "dead-letter topic (default <input-topic>.dlq)")
@@ -58,7 +58,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Kafka.User, "kafka-user", c.Kafka.User, "Kafka SASL user")
 	fs.StringVar(&c.Kafka.PasswordFile, "kafka-password-file", c.Kafka.PasswordFile, "file holding the Kafka SASL password (or env "+EnvKafkaPassword+")")
 
-	fs.Var(listValue{&c.Redis}, "redis", "Redis address(es), comma-separated: one node, Cluster nodes, or Sentinels with --redis-master")
+	fs.Var(listValue{&c.Redis}, "redis", "Redis `host:port,...`: one node, Cluster seed nodes, or Sentinels with --redis-master")
 	fs.StringVar(&c.RedisMaster, "redis-master", c.RedisMaster, "Redis Sentinel master name (empty = no Sentinel)")
 	fs.IntVar(&c.RedisDB, "redis-db", c.RedisDB, "Redis database number (not for Cluster)")
 	fs.StringVar(&c.RedisAuth.User, "redis-user", c.RedisAuth.User, "Redis ACL user (empty = default user)")
@@ -69,7 +69,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Model, "model", c.Model, "forecasting model (naive, snaive, ...)")
 	fs.IntVar(&c.Season, "season", c.Season, "seasonal period of seasonal models, in steps")
 	fs.IntVar(&c.Horizon, "horizon", c.Horizon, "forecast steps per event")
-	fs.DurationVar(&c.Freq, "freq", c.Freq, "horizon step when a series has < 2 observations (else its last interval)")
+	fs.DurationVar(&c.Freq, "freq", c.Freq, "step between horizon timestamps (origin + j*freq)")
 	fs.IntVar(&c.History, "history", c.History, "values kept per series in Redis")
 
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "listen address of /metrics /healthz /readyz /v1/forecast/ (empty = off)")
