@@ -421,3 +421,56 @@ func TestSourceConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestKafkaSourceCrashTakeover: member A dies on a fatal error in the middle
+// of a partition; member B of the same group takes the partition over and
+// re-handles everything A did not commit, so every message is handled.
+func TestKafkaSourceCrashTakeover(t *testing.T) {
+	brokers := newKafka(t, 2, "obs")
+	produce(t, brokers, "obs", makeMessages(400, 20, 0))
+	hw := highWatermarks(t, brokers, "obs", 2)
+	cfg := fastGroup(brokers, "obs", "g6")
+	cfg.MaxBatch = 10
+	recA := newRecorder(t, "A")
+	recA.fatalAt[0] = hw[0] / 2
+	recA.fatalAt[1] = hw[1] / 2
+	recA.delay = 3 * time.Millisecond
+	_, stopA, doneA := startSource(t, cfg, recA, nil)
+	select {
+	case <-doneA:
+	case <-time.After(20 * time.Second):
+		t.Fatal("A did not crash")
+	}
+	if err := stopA(); !errors.Is(err, errFatal) {
+		t.Fatalf("A ended with %v", err)
+	}
+	c := committed(t, brokers, "g6", "obs", 2)
+	for p := range c {
+		if c[p] > hw[p]/2 {
+			t.Fatalf("partition %d committed %d beyond the crash offset %d", p, c[p], hw[p]/2)
+		}
+	}
+	recB := recA.peer("B")
+	_, stopB, _ := startSource(t, cfg, recB, nil)
+	waitFor(t, "B handles the rest", 20*time.Second, func() bool {
+		for p := 0; p < 2; p++ {
+			for off := int64(0); off < hw[p]; off++ {
+				if !recA.has(p, off) && !recB.has(p, off) {
+					return false
+				}
+			}
+		}
+		return true
+	})
+	waitFor(t, "commits at the high watermark", 10*time.Second, func() bool {
+		return slices.Equal(committed(t, brokers, "g6", "obs", 2), hw)
+	})
+	if err := stopB(); err != nil {
+		t.Fatal(err)
+	}
+	for p := 0; p < 2; p++ {
+		if c[p] >= 0 && !recB.has(p, max(c[p], 0)) {
+			t.Fatalf("partition %d: B did not restart at the committed offset %d", p, c[p])
+		}
+	}
+}
