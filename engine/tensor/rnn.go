@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 
+	"github.com/streamcast/streamcast/engine/tensor/internal/vec"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
@@ -180,23 +182,6 @@ func gemmNN(a, b blas32.General, beta float32, c blas32.General) {
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, b, beta, c)
 }
 
-// sigmoidSlice overwrites x with σ(x) = 1/(1 + e^{−x}), computing e^{−|x|}
-// for the whole slice at once in tmp (len ≥ len(x)) with the batched exp.
-func sigmoidSlice(x, tmp []float32) {
-	tmp = tmp[:len(x)]
-	for i, v := range x {
-		if v > 0 {
-			v = -v
-		}
-		tmp[i] = v
-	}
-	expSlice(tmp, tmp)
-	for i, v := range x {
-		e := tmp[i]
-		r := 1 / (1 + e)
-		if v < 0 {
-			r *= e
-		}
-		x[i] = r
-	}
-}
+// sigmoidSlice overwrites x with σ(x) = 1/(1 + e^{−x}) (vec.Sigmoid: AVX2
+// where available).
+func sigmoidSlice(x []float32) { vec.Sigmoid(x, x) }

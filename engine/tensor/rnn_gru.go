@@ -50,7 +50,6 @@ type gruSeq struct {
 	dgi, dgh        []float32 // pre-activation gradients, recording only
 	dh              []float32 // (N, H) gradient flowing to step t−1, recording only
 	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
-	tmp             []float32 // 2H work row
 }
 
 func newGRUSeq(tp *Tape, n, steps, in, h int, record bool) gruSeq {
@@ -58,7 +57,6 @@ func newGRUSeq(tp *Tape, n, steps, in, h int, record bool) gruSeq {
 	s.gi = tp.Scratch(n * steps * 3 * h)
 	s.gh = tp.Scratch(n * steps * 3 * h)
 	s.hprev = tp.Scratch(n * steps * h)
-	s.tmp = tp.Scratch(2 * h)
 	if record {
 		s.dgi = tp.Scratch(n * steps * 3 * h)
 		s.dgh = tp.Scratch(n * steps * 3 * h)
@@ -112,7 +110,7 @@ func (s gruSeq) forward(x, h0 []float32, w RNNWeights, out []float32) {
 			for j := range rz {
 				rz[j] += ghrz[j]
 			}
-			sigmoidSlice(rz, s.tmp)
+			sigmoidSlice(rz)
 			rs, zs, ns := gir[:h], gir[h:2*h], gir[2*h:3*h]
 			ghn := ghr[2*h : 3*h]
 			ns, ghn = ns[:len(rs)], ghn[:len(rs)]

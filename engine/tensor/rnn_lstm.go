@@ -65,14 +65,16 @@ type lstmSeq struct {
 	dg              []float32 // pre-activation gradients, recording only
 	dh, dc          []float32 // (N, H) gradients flowing to step t−1, recording only
 	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
-	tmp             []float32 // 2H work row
+	tmp             []float32 // H work row for tanh(c) when not recording
 }
 
 func newLSTMSeq(tp *Tape, n, steps, in, h int, record bool) lstmSeq {
 	s := lstmSeq{n: n, steps: steps, in: in, h: h}
 	s.g = tp.Scratch(n * steps * 4 * h)
 	s.hprev = tp.Scratch(n * steps * h)
-	s.tmp = tp.Scratch(2 * h)
+	if !record {
+		s.tmp = tp.Scratch(h)
+	}
 	if record {
 		s.tc = tp.Scratch(n * steps * h)
 		s.dg = tp.Scratch(n * steps * 4 * h)
@@ -127,8 +129,8 @@ func (s lstmSeq) forward(x, h0, c0 []float32, w RNNWeights, out []float32) {
 			if t+1 < steps {
 				hn = s.hprev[(row+1)*h : (row+2)*h]
 			}
-			sigmoidSlice(gr[:2*h], s.tmp)
-			sigmoidSlice(gr[3*h:], s.tmp)
+			sigmoidSlice(gr[:2*h])
+			sigmoidSlice(gr[3*h:])
 			tanhSlice(gr[2*h:3*h], gr[2*h:3*h])
 			ig, fg, gg, og := gr[:h], gr[h:2*h], gr[2*h:3*h], gr[3*h:4*h]
 			fg, gg, og = fg[:len(cr)], gg[:len(cr)], og[:len(cr)]
