@@ -17,7 +17,8 @@ import (
 //	std  = sqrt(Σ (xᵢ − mean)² / n)   (population standard deviation)
 //	min, max over the same values
 //
-// lag K is Values[len−K] (lag 1 = last value). Calendar features use
+// lag K is Values[len−K] (lag 1 = last value). ewma_A is the average of
+// Config.EWMAOver over Values (recomputed here, st.EWMA is not read). Calendar features use
 // LastTS in UTC: hour ∈ [0,23], dow ∈ [0,6] (Sunday = 0), month ∈ [1,12],
 // and hour_sin = sin(2π·hour/24), dow_sin = sin(2π·dow/7),
 // month_sin = sin(2π·(month−1)/12), with the matching cosines.
@@ -41,12 +42,8 @@ func (cfg Config) Features(st *State, dst []float64) []float64 {
 			dst = append(dst, nan)
 		}
 	}
-	for i := range cfg.EWMAAlphas {
-		if i < len(st.EWMA) && st.Count > 0 {
-			dst = append(dst, st.EWMA[i])
-		} else {
-			dst = append(dst, nan)
-		}
+	for _, a := range cfg.EWMAAlphas {
+		dst = append(dst, ewma(a, vals))
 	}
 	dst = appendCalendar(dst, st)
 	for _, name := range cfg.Exog {

@@ -12,8 +12,8 @@ import (
 const (
 	// MaxHistory bounds Config.History (values kept per series).
 	MaxHistory = 1 << 16
-	// MaxAbsValue bounds the magnitude of observed values so that the EWMA
-	// recurrence can never overflow to ±Inf.
+	// MaxAbsValue bounds the magnitude of observed values so that rolling
+	// statistics and EWMAs can never overflow to ±Inf.
 	MaxAbsValue = 1e300
 	// MaxExogPerObservation bounds len(Observation.Exog).
 	MaxExogPerObservation = 256
@@ -38,6 +38,8 @@ type Config struct {
 	Lags []int
 	// EWMAAlphas are the smoothing factors of the exponentially weighted
 	// moving averages, each in (0, 1]. At most 16. Default: 0.1, 0.5.
+	// The averages run over the stored history (see State.EWMA), so choose
+	// History large enough that (1−α)^History is negligible.
 	EWMAAlphas []float64
 	// Exog lists the exogenous variables exported as features (last value
 	// seen, NaN if never seen). All exogenous variables are stored in the
@@ -136,20 +138,11 @@ func (cfg Config) NumFeatures() int {
 }
 
 // fingerprint identifies the parts of the configuration that define the
-// stored state layout; a series written under one fingerprint cannot be
-// updated under another.
+// stored state layout (the ring size); a series written under one
+// fingerprint cannot be updated under another. Windows, lags, alphas and
+// exogenous names only affect derived features and may change freely.
 func (cfg Config) fingerprint() string {
-	var b strings.Builder
-	b.WriteString("v1;h=")
-	b.WriteString(strconv.Itoa(cfg.History))
-	b.WriteString(";a=")
-	for i, a := range cfg.EWMAAlphas {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatFloat(a, 'g', -1, 64))
-	}
-	return b.String()
+	return "v2;h=" + strconv.Itoa(cfg.History)
 }
 
 // isFiniteBounded reports whether v is finite with |v| <= MaxAbsValue.

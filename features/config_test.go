@@ -78,8 +78,9 @@ func TestFingerprint(t *testing.T) {
 		t.Fatalf("fingerprint depends on windows/prefix: %q vs %q", a.fingerprint(), b.fingerprint())
 	}
 	b.EWMAAlphas = []float64{0.1, 0.25}
-	if a.fingerprint() == b.fingerprint() {
-		t.Fatal("fingerprint ignores alphas")
+	b.Exog = []string{"temp"}
+	if a.fingerprint() != b.fingerprint() {
+		t.Fatal("fingerprint depends on derived-feature settings")
 	}
 	b = DefaultConfig()
 	b.History = 512

@@ -6,9 +6,9 @@
 //
 // For every series the state holds the last Config.History values and their
 // event times (a ring buffer), the number of applied events, the event time,
-// partition and offset of the last applied event, one exponentially weighted
-// moving average per Config.EWMAAlphas entry and the last value of every
+// partition and offset of the last applied event and the last value of every
 // exogenous variable seen so far. Timestamps are stored as unix milliseconds.
+// Everything else, EWMAs included, is derived in Go from that raw state.
 //
 // Idempotency and lateness: an event whose source offset is at or below the
 // stored offset of the same partition is a Duplicate; otherwise an event whose
@@ -27,8 +27,8 @@
 //	<prefix>:{<series>}:h   string of 16·History bytes: a ring of records, each a
 //	                        float64 value and an int64 unix-ms time (little endian)
 //	<prefix>:{<series>}:m   hash: s = "<config fingerprint> <count> <last ts>
-//	                        <last offset> <last partition> <ewma 1> .. <ewma K>"
-//	                        (EWMAs printed with %.17g), x:<name> = last exogenous values
+//	                        <last offset> <last partition>",
+//	                        x:<name> = last exogenous values (shortest decimal)
 //
 // Memory is therefore about 16·History bytes per series (16 KiB by default)
 // plus a small hash.
@@ -44,8 +44,9 @@
 // Config.Features derives, from a State, rolling mean/std/min/max over each
 // window, lags, EWMAs, calendar features of the last event time and the
 // configured exogenous variables. The same Go code runs for online and
-// offline states, and the raw state itself is bit-for-bit identical on both
-// paths (values cross the wire as binary, EWMAs as 17-significant-digit
-// decimals, and the EWMA recurrence uses the same IEEE operations in the same
-// order), so online and offline features are identical.
+// offline states, and the raw state is bit-for-bit identical on both paths:
+// the Lua script does no floating-point arithmetic (values cross the wire as
+// 8 binary bytes, exogenous values as shortest round-trip decimals that Lua
+// only stores), so online and offline features are identical by
+// construction. EWMAs run over the stored history (State.EWMA).
 package features

@@ -118,8 +118,8 @@ func (ob *Observation) Validate() error {
 	return nil
 }
 
-// normValue maps -0 to +0 so that every store (Go, Redis Lua, gopher-lua)
-// sees the same value.
+// normValue maps -0 to +0 so that states never hold a negative zero (which
+// compares equal to +0 but prints and hashes differently).
 func normValue(v float64) float64 {
 	if v == 0 {
 		return 0

@@ -23,8 +23,13 @@ type State struct {
 	Values []float64
 	// Times are the event times of Values in unix milliseconds.
 	Times []int64
-	// EWMA holds one average per Config.EWMAAlphas entry:
-	// e₁ = x₁, eₙ = eₙ₋₁ + α·(xₙ − eₙ₋₁).
+	// EWMA holds one exponentially weighted moving average per
+	// Config.EWMAAlphas entry, run over Values (see Config.EWMAOver). While
+	// Count <= History this is the usual e₁ = x₁, eₙ = eₙ₋₁ + α·(xₙ − eₙ₋₁)
+	// over all events; afterwards it is seeded with the oldest stored value,
+	// whose weight (1−α)^(len(Values)−1) is negligible for a long enough
+	// History (0.9^1023 ≈ 2e-47 with the defaults). It is derived, not
+	// stored: Offline, Config.Step and Store.State fill it in.
 	EWMA []float64
 	// Exog maps each exogenous variable ever applied to its last value
 	// (never nil).
@@ -36,10 +41,19 @@ func NewState(series string) *State {
 	return &State{Series: series, LastOffset: -1, Exog: map[string]float64{}}
 }
 
-// Step applies ob to st under cfg with the same rules and arithmetic as the
-// Redis script and returns the outcome. ob.Series is not checked against
-// st.Series. cfg must be valid.
+// Step applies ob to st under cfg with the same rules as the Redis script
+// and returns the outcome; on Applied it also refreshes st.EWMA (O(History)
+// per alpha). ob.Series is not checked against st.Series. cfg must be valid.
 func (cfg Config) Step(st *State, ob *Observation) Status {
+	status := cfg.step(st, ob)
+	if status == Applied {
+		st.EWMA = cfg.EWMAOver(st.Values, st.EWMA)
+	}
+	return status
+}
+
+// step is Step without the EWMA refresh.
+func (cfg Config) step(st *State, ob *Observation) Status {
 	if ob.Validate() != nil {
 		return Invalid
 	}
@@ -52,27 +66,13 @@ func (cfg Config) Step(st *State, ob *Observation) Status {
 			return Late
 		}
 	}
-	x := normValue(ob.Value)
-	st.Values = append(st.Values, x)
+	st.Values = append(st.Values, normValue(ob.Value))
 	st.Times = append(st.Times, ts)
 	if len(st.Values) > cfg.History {
 		// Slicing forward keeps appends amortised O(1): append reallocates
 		// (copying only History elements) once the capacity is used up.
 		st.Values = st.Values[len(st.Values)-cfg.History:]
 		st.Times = st.Times[len(st.Times)-cfg.History:]
-	}
-	if st.Count == 0 {
-		st.EWMA = st.EWMA[:0]
-		for range cfg.EWMAAlphas {
-			st.EWMA = append(st.EWMA, x)
-		}
-	} else {
-		for i, a := range cfg.EWMAAlphas {
-			e := st.EWMA[i]
-			// Same operation order as the Lua script: e + a*(x-e); the
-			// conversion forbids FMA fusion (Go spec, arithmetic operators).
-			st.EWMA[i] = e + float64(a*(x-e))
-		}
 	}
 	if st.Exog == nil {
 		st.Exog = make(map[string]float64, len(ob.Exog))
@@ -85,6 +85,32 @@ func (cfg Config) Step(st *State, ob *Observation) Status {
 	st.LastOffset = ob.Source.Offset
 	st.LastPartition = ob.Source.Partition
 	return Applied
+}
+
+// EWMAOver sets dst[:0] to one exponentially weighted moving average per
+// cfg.EWMAAlphas entry over values (oldest first) and returns it:
+//
+//	e₁ = v₁,  eᵢ = eᵢ₋₁ + α·(vᵢ − eᵢ₋₁)
+//
+// The product is rounded before the sum (no FMA), so results are identical
+// on every platform. Averages of empty values are NaN.
+func (cfg Config) EWMAOver(values, dst []float64) []float64 {
+	dst = dst[:0]
+	for _, a := range cfg.EWMAAlphas {
+		dst = append(dst, ewma(a, values))
+	}
+	return dst
+}
+
+func ewma(a float64, values []float64) float64 {
+	if len(values) == 0 {
+		return math.NaN()
+	}
+	e := values[0]
+	for _, x := range values[1:] {
+		e += float64(a * (x - e))
+	}
+	return e
 }
 
 // Offline rebuilds the state of every series from obs, processed in slice
@@ -105,9 +131,12 @@ func Offline(cfg Config, obs []Observation) map[string]*State {
 		if st == nil {
 			st = NewState(ob.Series)
 		}
-		if cfg.Step(st, ob) == Applied && out[ob.Series] == nil {
+		if cfg.step(st, ob) == Applied && out[ob.Series] == nil {
 			out[ob.Series] = st
 		}
+	}
+	for _, st := range out {
+		st.EWMA = cfg.EWMAOver(st.Values, st.EWMA)
 	}
 	return out
 }

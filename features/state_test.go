@@ -91,9 +91,9 @@ func TestStepRingAndEWMA(t *testing.T) {
 	if !reflect.DeepEqual(st.Times, wantTimes) {
 		t.Fatalf("times %v, want %v", st.Times, wantTimes)
 	}
-	// e = 1; then e += 0.5*(x-e) for x = 2..6: 1.5, 2.25, 3.125, 4.0625, 5.03125
-	if st.EWMA[0] != 5.03125 || st.EWMA[1] != 6 {
-		t.Fatalf("ewma %v, want [5.03125 6]", st.EWMA)
+	// Over the stored window 3 4 5 6: e = 3, then e += 0.5*(x-e): 3.5, 4.25, 5.125.
+	if st.EWMA[0] != 5.125 || st.EWMA[1] != 6 {
+		t.Fatalf("ewma %v, want [5.125 6]", st.EWMA)
 	}
 	if st.Exog["temp"] != 50 || math.Signbit(st.Exog["rain"]) || len(st.Exog) != 2 {
 		t.Fatalf("exog %v", st.Exog)
@@ -192,4 +192,45 @@ func randomStream(r *rand.Rand, nSeries, n int) []Observation {
 		obs = append(obs, ob)
 	}
 	return obs
+}
+
+func TestEWMAOver(t *testing.T) {
+	cfg := Config{EWMAAlphas: []float64{0.5, 1, 0.1}}
+	tests := []struct {
+		values []float64
+		want   []float64
+	}{
+		{[]float64{2}, []float64{2, 2, 2}},
+		{[]float64{2, 4}, []float64{3, 4, 2.2}},
+		{[]float64{1, 2, 3, 4, 5, 6}, []float64{5.03125, 6, 1 + 0.1 + 0.19 + 0.271 + 0.3439 + 0.40951}},
+	}
+	for _, tt := range tests {
+		got := cfg.EWMAOver(tt.values, nil)
+		for i := range tt.want {
+			if math.Abs(got[i]-tt.want[i]) > 1e-12 {
+				t.Errorf("EWMAOver(%v)[%d] = %v, want %v", tt.values, i, got[i], tt.want[i])
+			}
+		}
+	}
+	if got := cfg.EWMAOver(nil, nil); !math.IsNaN(got[0]) {
+		t.Errorf("EWMAOver(empty) = %v, want NaN", got)
+	}
+	// With the default History the window EWMA equals the infinite-memory
+	// recurrence: the seed's weight 0.9^1023 is far below one ulp.
+	def := DefaultConfig()
+	r := newRand(5)
+	e := 0.0
+	st := NewState("s")
+	for i := range 5000 {
+		x := r.NormFloat64()
+		if i == 0 {
+			e = x
+		} else {
+			e += float64(0.1 * (x - e))
+		}
+		def.step(st, &Observation{Series: "s", TS: time.UnixMilli(int64(i)), Value: x, Source: SourcePos{Offset: int64(i)}})
+	}
+	if got := def.EWMAOver(st.Values, nil)[0]; math.Abs(got-e) > 1e-12*math.Max(1, math.Abs(e)) {
+		t.Fatalf("window EWMA %v vs infinite recurrence %v", got, e)
+	}
 }

@@ -100,10 +100,10 @@ func (s *Store) Apply(ctx context.Context, obs []Observation, tail int, dst []Re
 		binary.LittleEndian.PutUint64(rec, math.Float64bits(x))
 		binary.LittleEndian.PutUint64(rec[8:], uint64(ms))
 		keys := s.Keys(ob.Series)
-		a := make([]any, 0, 11+2*len(ob.Exog))
+		a := make([]any, 0, 10+2*len(ob.Exog))
 		a = append(a, "evalsha", s.sha, 2, keys[0], keys[1],
 			strconv.FormatInt(ms, 10), strconv.Itoa(ob.Source.Partition), strconv.FormatInt(ob.Source.Offset, 10),
-			strconv.FormatFloat(x, 'g', -1, 64), rec, tailArg)
+			rec, tailArg)
 		for k, v := range ob.Exog {
 			a = append(a, "x:"+k, strconv.FormatFloat(normValue(v), 'g', -1, 64))
 		}
@@ -242,7 +242,7 @@ func (s *Store) decodeState(series string, meta map[string]string, blob string) 
 	if len(fields) == 0 || fields[0] != s.cfg.fingerprint() {
 		return nil, fmt.Errorf("%w: stored record %q, store uses config %q", ErrConfigMismatch, meta["s"], s.cfg.fingerprint())
 	}
-	if len(fields) != 5+len(s.cfg.EWMAAlphas) {
+	if len(fields) != 5 {
 		return nil, fmt.Errorf("corrupt state record %q", meta["s"])
 	}
 	st := NewState(series)
@@ -265,9 +265,6 @@ func (s *Store) decodeState(series string, meta map[string]string, blob string) 
 	st.LastTS = time.UnixMilli(parseInt(2)).UTC()
 	st.LastOffset = parseInt(3)
 	st.LastPartition = int(parseInt(4))
-	for _, f := range fields[5:] {
-		st.EWMA = append(st.EWMA, parseFloat(f))
-	}
 	for k, v := range meta {
 		if name, ok := strings.CutPrefix(k, "x:"); ok {
 			st.Exog[name] = parseFloat(v)
@@ -289,6 +286,7 @@ func (s *Store) decodeState(series string, meta map[string]string, blob string) 
 		st.Values[i] = math.Float64frombits(binary.LittleEndian.Uint64([]byte(rec[:8])))
 		st.Times[i] = int64(binary.LittleEndian.Uint64([]byte(rec[8:])))
 	}
+	st.EWMA = s.cfg.EWMAOver(st.Values, nil)
 	return st, nil
 }
 

@@ -284,10 +284,9 @@ func TestStoreExtremeValues(t *testing.T) {
 }
 
 // TestOnlineEqualsOfflineRandomConfigs repeats the equivalence check over
-// random configurations (history sizes down to 1, arbitrary alphas) and
-// values spread over the whole double range, including subnormals, to
-// exercise the %.17g round trip and the EWMA arithmetic in both Lua
-// implementations.
+// random configurations (history sizes down to 1, arbitrary alphas and tail
+// lengths, batch sizes) and values spread over the whole double range,
+// including subnormals.
 func TestOnlineEqualsOfflineRandomConfigs(t *testing.T) {
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
