@@ -156,18 +156,21 @@ func (s *KafkaSink) Publish(ctx context.Context, fs []Forecast) error {
 		clear(eb.msgs) // drop references to the caller's strings
 		s.pool.Put(eb)
 	}()
-	// Encode everything into one arena first, then slice it, so the arena
-	// can grow without invalidating earlier messages.
+	// Encode keys and values into one arena first, then slice it, so the
+	// arena can grow without invalidating earlier messages. Offset and
+	// Partition temporarily hold the value's end and the key's end.
 	data := eb.data[:0]
 	ends := eb.msgs[:0]
 	for i := range fs {
+		data = append(data, fs[i].Series...)
+		keyEnd := len(data)
 		data = fs[i].AppendJSON(data)
-		ends = append(ends, kafka.Message{Offset: int64(len(data))})
+		ends = append(ends, kafka.Message{Partition: keyEnd, Offset: int64(len(data))})
 	}
 	start := 0
 	for i := range ends {
-		end := int(ends[i].Offset)
-		ends[i] = kafka.Message{Key: []byte(fs[i].Series), Value: data[start:end:end]}
+		keyEnd, end := ends[i].Partition, int(ends[i].Offset)
+		ends[i] = kafka.Message{Key: data[start:keyEnd:keyEnd], Value: data[keyEnd:end:end]}
 		start = end
 	}
 	eb.data, eb.msgs = data, ends
