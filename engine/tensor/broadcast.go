@@ -228,30 +228,23 @@ func accumRow(kind int, dst []float32, sd int, g, v []float32, sv int, w []float
 		var s float32
 		switch kind {
 		case kOne:
-			for _, x := range g {
-				s += x
-			}
+			s = vec.Sum(g)
 		case kNeg:
-			for _, x := range g {
-				s -= x
-			}
+			s = -vec.Sum(g)
 		case kMul:
-			if sv == 0 {
-				for _, x := range g {
-					s += x
-				}
-				s *= v[0]
-			} else {
+			switch sv {
+			case 0:
+				s = vec.Sum(g) * v[0]
+			case 1:
+				s = vec.Dot(g, v)
+			default:
 				for i, x := range g {
 					s += x * v[i*sv]
 				}
 			}
 		case kDiv:
 			if sv == 0 {
-				for _, x := range g {
-					s += x
-				}
-				s /= v[0]
+				s = vec.Sum(g) / v[0]
 			} else {
 				for i, x := range g {
 					s += x / v[i*sv]
@@ -302,9 +295,7 @@ func accumRow(kind int, dst []float32, sd int, g, v []float32, sv int, w []float
 			c := v[0]
 			switch kind {
 			case kMul:
-				for i, x := range g {
-					dst[i] += x * c
-				}
+				vec.Axpy(dst, g, c)
 			case kDiv:
 				for i, x := range g {
 					dst[i] += x / c

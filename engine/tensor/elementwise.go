@@ -138,17 +138,11 @@ func binaryRow(op int, o, a []float32, sa int, b []float32, sb int) {
 		c := b[0]
 		switch op {
 		case opAdd:
-			for i := range o {
-				o[i] = a[i] + c
-			}
+			vec.ScaleShift(o, a, 1, c)
 		case opSub:
-			for i := range o {
-				o[i] = a[i] - c
-			}
+			vec.ScaleShift(o, a, 1, -c)
 		case opMul:
-			for i := range o {
-				o[i] = a[i] * c
-			}
+			vec.ScaleShift(o, a, c, 0)
 		case opDiv:
 			for i := range o {
 				o[i] = a[i] / c
@@ -159,17 +153,11 @@ func binaryRow(op int, o, a []float32, sa int, b []float32, sb int) {
 		c := a[0]
 		switch op {
 		case opAdd:
-			for i := range o {
-				o[i] = c + b[i]
-			}
+			vec.ScaleShift(o, b, 1, c)
 		case opSub:
-			for i := range o {
-				o[i] = c - b[i]
-			}
+			vec.ScaleShift(o, b, -1, c)
 		case opMul:
-			for i := range o {
-				o[i] = c * b[i]
-			}
+			vec.ScaleShift(o, b, c, 0)
 		case opDiv:
 			for i := range o {
 				o[i] = c / b[i]

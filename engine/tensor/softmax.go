@@ -100,12 +100,7 @@ func softmax(tp *Tape, name string, x *Tensor, axis int, logOut bool) *Tensor {
 // softmaxRow computes a contiguous softmax or log-softmax row.
 func softmaxRow(y, x []float32, logOut bool) {
 	x = x[:len(y)]
-	m := x[0]
-	for _, v := range x {
-		if v > m {
-			m = v
-		}
-	}
+	m := vec.Max(x)
 	vec.ScaleShift(y, x, 1, -m)
 	expSlice(y, y)
 	if logOut {

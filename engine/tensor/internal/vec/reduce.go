@@ -76,3 +76,12 @@ func reluGradGo(dst, g, x []float32) {
 		}
 	}
 }
+
+func maxGo(x []float32, m float32) float32 {
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}

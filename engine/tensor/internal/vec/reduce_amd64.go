@@ -2,6 +2,8 @@
 
 package vec
 
+import "math"
+
 //go:noescape
 func sumAVX2(x *float32, n int) float32
 
@@ -92,4 +94,18 @@ func ReluGrad(dst, g, x []float32) {
 		dst, g, x = dst[n:], g[n:], x[n:]
 	}
 	reluGradGo(dst, g, x)
+}
+
+//go:noescape
+func maxAVX2(x *float32, n int) float32
+
+// Max returns the largest element of a non-empty x, ignoring NaNs (−Inf if
+// all are NaN).
+func Max(x []float32) float32 {
+	m := float32(math.Inf(-1))
+	if n := split(len(x)); n > 0 {
+		m = maxAVX2(&x[0], n)
+		x = x[n:]
+	}
+	return maxGo(x, m)
 }

@@ -236,3 +236,57 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+DATA negInf<>+0(SB)/4, $0xff800000
+GLOBL negInf<>(SB), RODATA|NOPTR, $4
+
+// func maxAVX2(x *float32, n int) float32
+// max x[i] for i < n (n a positive multiple of 8), four accumulators.
+TEXT ·maxAVX2(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	SHRQ         $3, CX
+	VBROADCASTSS negInf<>(SB), Y0
+	VMOVAPS      Y0, Y1
+	VMOVAPS      Y0, Y2
+	VMOVAPS      Y0, Y3
+
+// VMAXPS acc, x, acc computes (x > acc) ? x : acc, so a NaN x leaves the
+// accumulator unchanged.
+loop32:
+	CMPQ    CX, $4
+	JL      loop8
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VMAXPS  Y0, Y4, Y0
+	VMAXPS  Y1, Y5, Y1
+	VMAXPS  Y2, Y6, Y2
+	VMAXPS  Y3, Y7, Y3
+	ADDQ    $128, SI
+	SUBQ    $4, CX
+	JMP     loop32
+
+loop8:
+	TESTQ   CX, CX
+	JZ      reduce
+	VMOVUPS (SI), Y4
+	VMAXPS  Y0, Y4, Y0
+	ADDQ    $32, SI
+	DECQ    CX
+	JMP     loop8
+
+reduce:
+	VMAXPS       Y1, Y0, Y0
+	VMAXPS       Y3, Y2, Y2
+	VMAXPS       Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VMAXPS       X1, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+16(FP)
+	RET

@@ -80,3 +80,33 @@ func BenchmarkSum(b *testing.B) {
 		_ = Sum(x)
 	}
 }
+
+func TestMax(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for n := 1; n < 90; n++ {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64()) - 100
+		}
+		for pos := 0; pos < n; pos += 1 + n/7 {
+			y := append([]float32(nil), x...)
+			y[pos] = 5
+			if got := Max(y); got != 5 {
+				t.Fatalf("Max n=%d peak at %d = %g", n, pos, got)
+			}
+		}
+	}
+	nan := float32(math.NaN())
+	for n := 1; n < 40; n++ {
+		for k := 0; k < n; k++ {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = nan
+			}
+			x[k] = -7
+			if got := Max(x); got != -7 {
+				t.Fatalf("Max n=%d with all NaN but %d = %g, want -7", n, k, got)
+			}
+		}
+	}
+}

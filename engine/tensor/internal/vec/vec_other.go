@@ -2,6 +2,8 @@
 
 package vec
 
+import "math"
+
 // HasAVX2 reports whether Exp uses the AVX2+FMA kernel.
 const HasAVX2 = false
 
@@ -59,3 +61,7 @@ func Tanh(dst, src []float32) { tanhGo(dst, src) }
 // NormCDF sets dst[i] = Φ(src[i]), the standard normal CDF, for
 // i < len(dst); dst may alias src.
 func NormCDF(dst, src []float32) { normCDFGo(dst, src) }
+
+// Max returns the largest element of a non-empty x, ignoring NaNs (−Inf if
+// all are NaN).
+func Max(x []float32) float32 { return maxGo(x, float32(math.Inf(-1))) }
