@@ -26,6 +26,17 @@ import (
 // Delivery is at-least-once: a batch whose handler did not succeed is never
 // committed, and after a crash or rebalance it is delivered again (to this
 // or another member). Handlers must therefore be idempotent per offset.
+//
+// Metrics (registered on the Registerer given to NewKafkaSource):
+//
+//	streamcast_ingest_consumer_lag_messages{partition}  high watermark − committed offset
+//	streamcast_ingest_assigned_partitions               partitions held now
+//	streamcast_ingest_batches_total, _messages_total    handled (then committed)
+//	streamcast_ingest_batch_retries_total               transient handler failures
+//	streamcast_ingest_commit_errors_total               failed offset commits
+//	streamcast_ingest_group_generations_total           joins (1 + rebalances)
+//	streamcast_ingest_group_errors_total                join/sync failures
+//	streamcast_ingest_batch_handle_duration_seconds     handler time per attempt
 type KafkaSource struct {
 	cfg   SourceConfig
 	h     BatchHandler
