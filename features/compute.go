@@ -42,9 +42,9 @@ func (cfg Config) Features(st *State, dst []float64) []float64 {
 			dst = append(dst, nan)
 		}
 	}
-	for _, a := range cfg.EWMAAlphas {
-		dst = append(dst, ewma(a, vals))
-	}
+	var e [16]float64 // Validate allows at most 16 alphas
+	ewmas(cfg.EWMAAlphas, vals, e[:len(cfg.EWMAAlphas)])
+	dst = append(dst, e[:len(cfg.EWMAAlphas)]...)
 	dst = appendCalendar(dst, st)
 	for _, name := range cfg.Exog {
 		if v, ok := st.Exog[name]; ok {

@@ -95,22 +95,45 @@ func (cfg Config) step(st *State, ob *Observation) Status {
 // The product is rounded before the sum (no FMA), so results are identical
 // on every platform. Averages of empty values are NaN.
 func (cfg Config) EWMAOver(values, dst []float64) []float64 {
-	dst = dst[:0]
-	for _, a := range cfg.EWMAAlphas {
-		dst = append(dst, ewma(a, values))
-	}
-	return dst
+	var e [16]float64 // Validate allows at most 16 alphas
+	n := len(cfg.EWMAAlphas)
+	ewmas(cfg.EWMAAlphas, values, e[:n])
+	return append(dst[:0], e[:n]...)
 }
 
-func ewma(a float64, values []float64) float64 {
+// ewmas runs all recurrences in one pass over values so that the
+// independent dependency chains overlap in the CPU pipeline.
+func ewmas(alphas, values, e []float64) {
 	if len(values) == 0 {
-		return math.NaN()
+		for i := range e {
+			e[i] = math.NaN()
+		}
+		return
 	}
-	e := values[0]
-	for _, x := range values[1:] {
-		e += float64(a * (x - e))
+	for i := range e {
+		e[i] = values[0]
 	}
-	return e
+	switch len(alphas) {
+	case 1:
+		a0, e0 := alphas[0], e[0]
+		for _, x := range values[1:] {
+			e0 += float64(a0 * (x - e0))
+		}
+		e[0] = e0
+	case 2:
+		a0, a1, e0, e1 := alphas[0], alphas[1], e[0], e[1]
+		for _, x := range values[1:] {
+			e0 += float64(a0 * (x - e0))
+			e1 += float64(a1 * (x - e1))
+		}
+		e[0], e[1] = e0, e1
+	default:
+		for _, x := range values[1:] {
+			for i, a := range alphas {
+				e[i] += float64(a * (x - e[i]))
+			}
+		}
+	}
 }
 
 // Offline rebuilds the state of every series from obs, processed in slice
