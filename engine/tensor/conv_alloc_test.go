@@ -7,8 +7,8 @@ import "testing"
 func TestE2TrainingStepAllocs(t *testing.T) {
 	x := RandN(1, 2, 3, 12)
 	cw, cb := param(2, 4, 3, 2), param(3, 4)
-	lw := RNNWeights{param(4, 16, 4), param(5, 16, 4), param(6, 16), param(7, 16)}
-	gw := RNNWeights{param(8, 12, 4), param(9, 12, 4), nil, nil}
+	lw := RNNWeights{WIH: param(4, 16, 4), WHH: param(5, 16, 4), BIH: param(6, 16), BHH: param(7, 16)}
+	gw := RNNWeights{WIH: param(8, 12, 4), WHH: param(9, 12, 4), BIH: nil, BHH: nil}
 	tp := NewTape()
 	ops := 0
 	run := func() {

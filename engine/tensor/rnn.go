@@ -10,15 +10,22 @@ import (
 )
 
 // RNNWeights holds one recurrent layer's parameters in PyTorch's layout
-// (nn.LSTM / nn.GRU / nn.LSTMCell / nn.GRUCell): WIH is (G·H, I), WHH is
+// (nn.LSTM / nn.GRU / nn.RNN and their cells): WIH is (G·H, I), WHH is
 // (G·H, H), BIH and BHH are (G·H) or nil, with G = 4 gates for LSTM
-// (i, f, g, o) and 3 for GRU (r, z, n).
+// (i, f, g, o), 3 for GRU (r, z, n) and 1 for the Elman RNN. WHR is LSTM's
+// optional output projection (nn.LSTM proj_size = P > 0): (P, H), in which
+// case WHH is (4·H, P) and the hidden state has P features.
 type RNNWeights struct {
 	WIH, WHH, BIH, BHH *Tensor
+	WHR                *Tensor
 }
 
-// rnnDims validates the weights for gates gates and returns (I, H).
+// dims validates the weights of a recurrent layer without projection for
+// gates gates and returns (I, H).
 func (w RNNWeights) dims(op string, gates int) (in, h int) {
+	if w.WHR != nil {
+		panic(fmt.Sprintf("tensor: %s has no output projection (WHR)", op))
+	}
 	if w.WIH == nil || w.WHH == nil || len(w.WIH.Shape) != 2 || len(w.WHH.Shape) != 2 {
 		panic(fmt.Sprintf("tensor: %s needs 2-D WIH and WHH", op))
 	}
@@ -28,12 +35,38 @@ func (w RNNWeights) dims(op string, gates int) (in, h int) {
 		panic(fmt.Sprintf("tensor: %s weights WIH %v, WHH %v: want (%d·H, I) and (%d·H, H)", op,
 			append([]int(nil), w.WIH.Shape...), append([]int(nil), w.WHH.Shape...), gates, gates))
 	}
+	w.checkBias(op, gh)
+	return w.WIH.Shape[1], h
+}
+
+// lstmDims validates LSTM weights and returns (I, H, P), P = H without projection.
+func (w RNNWeights) lstmDims(op string) (in, h, p int) {
+	if w.WIH == nil || w.WHH == nil || len(w.WIH.Shape) != 2 || len(w.WHH.Shape) != 2 {
+		panic(fmt.Sprintf("tensor: %s needs 2-D WIH and WHH", op))
+	}
+	gh := w.WIH.Shape[0]
+	h = gh / 4
+	p = h
+	if w.WHR != nil {
+		if len(w.WHR.Shape) != 2 || w.WHR.Shape[1] != h || w.WHR.Shape[0] == 0 {
+			panic(fmt.Sprintf("tensor: %s projection WHR %v, want (P, %d)", op, append([]int(nil), w.WHR.Shape...), h))
+		}
+		p = w.WHR.Shape[0]
+	}
+	if gh == 0 || gh%4 != 0 || w.WHH.Shape[0] != gh || w.WHH.Shape[1] != p {
+		panic(fmt.Sprintf("tensor: %s weights WIH %v, WHH %v: want (4·H, I) and (4·H, P)", op,
+			append([]int(nil), w.WIH.Shape...), append([]int(nil), w.WHH.Shape...)))
+	}
+	w.checkBias(op, gh)
+	return w.WIH.Shape[1], h, p
+}
+
+func (w RNNWeights) checkBias(op string, gh int) {
 	for _, b := range []*Tensor{w.BIH, w.BHH} {
 		if b != nil && (len(b.Shape) != 1 || b.Shape[0] != gh) {
 			panic(fmt.Sprintf("tensor: %s bias %v, want (%d)", op, append([]int(nil), b.Shape...), gh))
 		}
 	}
-	return w.WIH.Shape[1], h
 }
 
 // rnnSeqShape checks x (N, T, I) and an optional state (N, H).

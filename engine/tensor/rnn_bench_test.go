@@ -14,8 +14,8 @@ func BenchmarkLSTM2x200(b *testing.B) {
 			gates = 3
 		}
 		const steps, h = 168, 200
-		w1 := RNNWeights{rnnScaled(param(1, gates*h, 1), 0.07), rnnScaled(param(2, gates*h, h), 0.07), param(3, gates*h), param(4, gates*h)}
-		w2 := RNNWeights{rnnScaled(param(5, gates*h, h), 0.07), rnnScaled(param(6, gates*h, h), 0.07), param(7, gates*h), param(8, gates*h)}
+		w1 := RNNWeights{WIH: rnnScaled(param(1, gates*h, 1), 0.07), WHH: rnnScaled(param(2, gates*h, h), 0.07), BIH: param(3, gates*h), BHH: param(4, gates*h)}
+		w2 := RNNWeights{WIH: rnnScaled(param(5, gates*h, h), 0.07), WHH: rnnScaled(param(6, gates*h, h), 0.07), BIH: param(7, gates*h), BHH: param(8, gates*h)}
 		for _, n := range []int{32, 128} {
 			x := RandN(9, n, steps, 1)
 			layers := func(tp *Tape) *Tensor {

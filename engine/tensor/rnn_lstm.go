@@ -1,30 +1,40 @@
 package tensor
 
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
 // LSTM runs a single-layer LSTM over a batch-first sequence, as PyTorch's
 // nn.LSTM(batch_first=True) with weights w (gate order i, f, g, o):
 //
 //	(i, f, g, o) = (σ, σ, tanh, σ)(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
-//	c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
+//	c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)   (h_t = W_hr·(o ⊙ tanh(c_t)) with w.WHR)
 //
-// x is (N, T, I); h0 and c0 are (N, H) or nil for zeros. It returns every
-// hidden state out (N, T, H) and the final states hT, cT (N, H). The input
-// projection of all steps is one Gemm; each step adds one Gemm of the
-// hidden projection and a fused gate kernel. Backward runs through time and
-// accumulates into x, h0, c0 and the weights (all weight gradients are three
-// Gemms over the whole sequence).
+// x is (N, T, I); h0 is (N, P) and c0 is (N, H), each nil for zeros, where
+// P = H unless w.WHR projects the hidden state to P features (proj_size).
+// It returns every hidden state out (N, T, P) and the final states hT
+// (N, P) and cT (N, H). The input projection of all steps is one Gemm;
+// each step adds one Gemm of the hidden projection and a fused gate
+// kernel. Backward runs through time and accumulates into x, h0, c0 and the
+// weights (the weight gradients are whole-sequence Gemms).
 func LSTM(tp *Tape, x, h0, c0 *Tensor, w RNNWeights) (out, hT, cT *Tensor) {
-	in, h := w.dims("LSTM", 4)
-	n, steps := rnnSeqShape("LSTM", x, in, h, h0, c0)
-	out = tp.Result([]int{n, steps, h}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH)
-	hT = tp.Result([]int{n, h}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH)
-	cT = tp.Result([]int{n, h}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH)
-	s := newLSTMSeq(tp, n, steps, in, h, out.requiresGrad)
+	in, h, p := w.lstmDims("LSTM")
+	n, steps := rnnSeqShape("LSTM", x, in, p, h0)
+	rnnSeqShape("LSTM", x, in, h, c0)
+	out = tp.Result([]int{n, steps, p}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
+	hT = tp.Result([]int{n, p}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
+	cT = tp.Result([]int{n, h}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
+	s := newLSTMSeq(tp, n, steps, in, h, p, out.requiresGrad)
 	s.cs = tp.Scratch(n * steps * h)
+	if w.WHR != nil {
+		s.withProjection(tp, out.requiresGrad)
+	}
 	s.forward(x.Data, stateData(h0), stateData(c0), w, out.Data)
 	for b := 0; b < n; b++ {
-		last := (b*steps + steps - 1) * h
-		copy(hT.Data[b*h:(b+1)*h], out.Data[last:last+h])
-		copy(cT.Data[b*h:(b+1)*h], s.cs[last:last+h])
+		last := b*steps + steps - 1
+		copy(hT.Data[b*p:(b+1)*p], out.Data[last*p:(last+1)*p])
+		copy(cT.Data[b*h:(b+1)*h], s.cs[last*h:(last+1)*h])
 	}
 	if out.requiresGrad {
 		tp.record(s.backwardFunc(x, h0, c0, w, out, hT, cT))
@@ -32,15 +42,20 @@ func LSTM(tp *Tape, x, h0, c0 *Tensor, w RNNWeights) (out, hT, cT *Tensor) {
 	return out, hT, cT
 }
 
-// LSTMCell runs one LSTM step, as PyTorch's nn.LSTMCell: x is (N, I), h and
-// c are (N, H) or nil for zeros; it returns the next (h, c), both (N, H).
+// LSTMCell runs one LSTM step, as PyTorch's nn.LSTMCell (or one step of
+// nn.LSTM when w.WHR projects): x is (N, I), h is (N, P) and c is (N, H),
+// each nil for zeros; it returns the next h (N, P) and c (N, H).
 func LSTMCell(tp *Tape, x, h, c *Tensor, w RNNWeights) (h1, c1 *Tensor) {
-	in, hd := w.dims("LSTMCell", 4)
-	n := rnnCellShape("LSTMCell", x, in, hd, h, c)
-	h1 = tp.Result([]int{n, hd}, x, h, c, w.WIH, w.WHH, w.BIH, w.BHH)
-	c1 = tp.Result([]int{n, hd}, x, h, c, w.WIH, w.WHH, w.BIH, w.BHH)
-	s := newLSTMSeq(tp, n, 1, in, hd, h1.requiresGrad)
+	in, hd, p := w.lstmDims("LSTMCell")
+	n := rnnCellShape("LSTMCell", x, in, p, h)
+	rnnCellShape("LSTMCell", x, in, hd, c)
+	h1 = tp.Result([]int{n, p}, x, h, c, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
+	c1 = tp.Result([]int{n, hd}, x, h, c, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
+	s := newLSTMSeq(tp, n, 1, in, hd, p, h1.requiresGrad)
 	s.cs = c1.Data
+	if w.WHR != nil {
+		s.withProjection(tp, h1.requiresGrad)
+	}
 	s.forward(x.Data, stateData(h), stateData(c), w, h1.Data)
 	if h1.requiresGrad {
 		tp.record(s.backwardFunc(x, h, c, w, h1, nil, c1))
@@ -57,33 +72,34 @@ func stateData(t *Tensor) []float32 {
 
 // lstmSeq holds the saved buffers of one LSTM call; all (N, T, ·) batch-first.
 type lstmSeq struct {
-	n, steps, in, h int
-	g               []float32 // gate pre-activations, overwritten by activations (i, f, g, o)
-	cs              []float32 // cell states
-	hprev           []float32 // h_{t−1} for every step
-	tc              []float32 // tanh(c_t), recording only
-	dg              []float32 // pre-activation gradients, recording only
-	dh, dc          []float32 // (N, H) gradients flowing to step t−1, recording only
-	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
-	tmp             []float32 // H work row for tanh(c) when not recording
+	n, steps, in, h, p int
+	g                  []float32 // gate pre-activations, overwritten by activations (i, f, g, o)
+	cs                 []float32 // cell states
+	hprev              []float32 // h_{t−1} (P features) for every step
+	hraw               []float32 // o ⊙ tanh(c) before the projection, with WHR only
+	tc                 []float32 // tanh(c_t), recording only
+	dg                 []float32 // pre-activation gradients, recording only
+	dh, dc             []float32 // (N, P) and (N, H) gradients flowing to step t−1, recording only
+	dhs, dhraw         []float32 // projected-state gradients (N, T, P) and (N, H), WHR and recording only
+	wihT, whhT, dT     []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
+	tmp                []float32 // H work row for tanh(c) when not recording
 }
 
-func newLSTMSeq(tp *Tape, n, steps, in, h int, record bool) lstmSeq {
-	s := lstmSeq{n: n, steps: steps, in: in, h: h}
+func newLSTMSeq(tp *Tape, n, steps, in, h, p int, record bool) lstmSeq {
+	s := lstmSeq{n: n, steps: steps, in: in, h: h, p: p}
 	s.g = tp.Scratch(n * steps * 4 * h)
-	s.hprev = tp.Scratch(n * steps * h)
+	s.hprev = tp.Scratch(n * steps * p)
 	if !record {
 		s.tmp = tp.Scratch(h)
-	}
-	if record {
+	} else {
 		s.tc = tp.Scratch(n * steps * h)
 		s.dg = tp.Scratch(n * steps * 4 * h)
-		s.dh = tp.Scratch(n * h)
+		s.dh = tp.Scratch(n * p)
 		s.dc = tp.Scratch(n * h)
 	}
 	if rnnTransposed {
 		s.wihT = tp.Scratch(in * 4 * h)
-		s.whhT = tp.Scratch(h * 4 * h)
+		s.whhT = tp.Scratch(p * 4 * h)
 		if record {
 			s.dT = tp.Scratch(min(n*steps, rnnChunk) * 4 * h)
 		}
@@ -91,30 +107,45 @@ func newLSTMSeq(tp *Tape, n, steps, in, h int, record bool) lstmSeq {
 	return s
 }
 
+// withProjection allocates the projection buffers.
+func (s *lstmSeq) withProjection(tp *Tape, record bool) {
+	s.hraw = tp.Scratch(s.n * s.steps * s.h)
+	if record {
+		s.dhs = tp.Scratch(s.n * s.steps * s.p)
+		s.dhraw = tp.Scratch(s.n * s.h)
+	}
+}
+
 func (s lstmSeq) forward(x, h0, c0 []float32, w RNNWeights, out []float32) {
 	if s.n == 0 {
 		return
 	}
-	n, steps, h := s.n, s.steps, s.h
+	n, steps, h, p := s.n, s.steps, s.h, s.p
 	gh := 4 * h
+	proj := w.WHR != nil
 	rnnInputProj(x, w.WIH.Data, s.wihT, w.BIH, w.BHH, n*steps, s.in, gh, s.g)
 	if s.whhT != nil {
-		transpose(s.whhT, w.WHH.Data, gh, h)
+		transpose(s.whhT, w.WHH.Data, gh, p)
 	}
 	if h0 != nil {
 		for b := 0; b < n; b++ {
-			copy(s.hprev[b*steps*h:b*steps*h+h], h0[b*h:(b+1)*h])
+			copy(s.hprev[b*steps*p:b*steps*p+p], h0[b*p:(b+1)*p])
 		}
 	}
 	for t := 0; t < steps; t++ {
 		if t > 0 || h0 != nil {
-			rnnStepGemm(s.hprev, w.WHH.Data, s.whhT, n, t, steps, h, gh, 1, s.g)
+			rnnStepGemm(s.hprev, w.WHH.Data, s.whhT, n, t, steps, p, gh, 1, s.g)
 		}
 		for b := 0; b < n; b++ {
 			row := b*steps + t
 			gr := s.g[row*gh : (row+1)*gh]
 			cr := s.cs[row*h : (row+1)*h]
-			hr := out[row*h : (row+1)*h]
+			var hr []float32
+			if proj {
+				hr = s.hraw[row*h : (row+1)*h]
+			} else {
+				hr = out[row*h : (row+1)*h]
+			}
 			var cp []float32
 			if t > 0 {
 				cp = s.cs[(row-1)*h : row*h]
@@ -124,10 +155,8 @@ func (s lstmSeq) forward(x, h0, c0 []float32, w RNNWeights, out []float32) {
 			var tcr []float32
 			if s.tc != nil {
 				tcr = s.tc[row*h : (row+1)*h]
-			}
-			var hn []float32
-			if t+1 < steps {
-				hn = s.hprev[(row+1)*h : (row+2)*h]
+			} else {
+				tcr = s.tmp[:h]
 			}
 			sigmoidSlice(gr[:2*h])
 			sigmoidSlice(gr[3*h:])
@@ -144,15 +173,25 @@ func (s lstmSeq) forward(x, h0, c0 []float32, w RNNWeights, out []float32) {
 					cr[j] = iv * gg[j]
 				}
 			}
-			if tcr == nil {
-				tcr = s.tmp[:h]
-			}
 			tanhSlice(tcr, cr)
+			hr = hr[:len(tcr)]
 			for j, tcv := range tcr {
 				hr[j] = og[j] * tcv
 			}
-			if hn != nil {
-				copy(hn, hr)
+			if !proj && t+1 < steps {
+				copy(s.hprev[(row+1)*h:(row+2)*h], hr)
+			}
+		}
+		if proj {
+			// out_t = hraw_t·W_hrᵀ
+			a := blas32.General{Rows: n, Cols: h, Stride: steps * h, Data: s.hraw[t*h:]}
+			c := blas32.General{Rows: n, Cols: p, Stride: steps * p, Data: out[t*p:]}
+			blas32.Gemm(blas.NoTrans, blas.Trans, 1, a, general(p, h, w.WHR.Data), 0, c)
+			if t+1 < steps {
+				for b := 0; b < n; b++ {
+					row := b*steps + t
+					copy(s.hprev[(row+1)*p:(row+2)*p], out[row*p:(row+1)*p])
+				}
 			}
 		}
 	}
@@ -168,8 +207,9 @@ func (s lstmSeq) backward(x, h0, c0 *Tensor, w RNNWeights, out, hT, cT *Tensor) 
 	if s.n == 0 {
 		return
 	}
-	n, steps, h := s.n, s.steps, s.h
+	n, steps, h, p := s.n, s.steps, s.h, s.p
 	gh := 4 * h
+	proj := w.WHR != nil
 	dh, dc := s.dh, s.dc
 	if hT != nil {
 		copy(dh, hT.Grad)
@@ -179,13 +219,30 @@ func (s lstmSeq) backward(x, h0, c0 *Tensor, w RNNWeights, out, hT, cT *Tensor) 
 	copy(dc, cT.Grad)
 	needH0 := h0 != nil && h0.requiresGrad
 	for t := steps - 1; t >= 0; t-- {
+		if proj {
+			// dhs_t = ∂L/∂out_t + recurrent gradient; ∂L/∂hraw_t = dhs_t·W_hr
+			for b := 0; b < n; b++ {
+				row := b*steps + t
+				d := s.dhs[row*p : (row+1)*p]
+				for j, g := range out.Grad[row*p : (row+1)*p] {
+					d[j] = g + dh[b*p+j]
+				}
+			}
+			a := blas32.General{Rows: n, Cols: p, Stride: steps * p, Data: s.dhs[t*p:]}
+			gemmNN(a, general(p, h, w.WHR.Data), 0, general(n, h, s.dhraw))
+		}
 		for b := 0; b < n; b++ {
 			row := b*steps + t
 			gr := s.g[row*gh : (row+1)*gh]
 			dgr := s.dg[row*gh : (row+1)*gh]
 			tcr := s.tc[row*h : (row+1)*h]
-			gor := out.Grad[row*h : (row+1)*h]
-			dhr := dh[b*h : (b+1)*h]
+			var gor, dhr []float32 // ∂L/∂h_t = gor + dhr
+			if proj {
+				gor = s.dhraw[b*h : (b+1)*h]
+			} else {
+				gor = out.Grad[row*h : (row+1)*h]
+				dhr = dh[b*h : (b+1)*h]
+			}
 			dcr := dc[b*h : (b+1)*h]
 			var cp []float32
 			if t > 0 {
@@ -197,7 +254,10 @@ func (s lstmSeq) backward(x, h0, c0 *Tensor, w RNNWeights, out, hT, cT *Tensor) 
 			di, df, dgg, do := dgr[:h], dgr[h:2*h], dgr[2*h:3*h], dgr[3*h:4*h]
 			for j := range tcr {
 				iv, fv, gv, ov, tcv := ig[j], fg[j], gg[j], og[j], tcr[j]
-				dhv := gor[j] + dhr[j]
+				dhv := gor[j]
+				if dhr != nil {
+					dhv += dhr[j]
+				}
 				dcv := dcr[j] + dhv*ov*(1-tcv*tcv)
 				do[j] = dhv * tcv * ov * (1 - ov)
 				di[j] = dcv * gv * iv * (1 - iv)
@@ -211,9 +271,8 @@ func (s lstmSeq) backward(x, h0, c0 *Tensor, w RNNWeights, out, hT, cT *Tensor) 
 			}
 		}
 		if t > 0 || needH0 {
-			a := general(1, 1, nil)
-			a.Rows, a.Cols, a.Stride, a.Data = n, gh, steps*gh, s.dg[t*gh:]
-			gemmNN(a, general(gh, h, w.WHH.Data), 0, general(n, h, dh))
+			a := blas32.General{Rows: n, Cols: gh, Stride: steps * gh, Data: s.dg[t*gh:]}
+			gemmNN(a, general(gh, p, w.WHH.Data), 0, general(n, p, dh))
 		}
 	}
 	if needH0 {
@@ -226,5 +285,9 @@ func (s lstmSeq) backward(x, h0, c0 *Tensor, w RNNWeights, out, hT, cT *Tensor) 
 			c0.Grad[i] += v
 		}
 	}
-	rnnParamGrads(x, s.hprev, w, s.dg, s.dg, s.dT, n*steps, s.in, h, gh)
+	rows := n * steps
+	if proj && w.WHR.requiresGrad {
+		blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(rows, p, s.dhs), general(rows, h, s.hraw), 1, general(p, h, w.WHR.Grad))
+	}
+	rnnParamGrads(x, s.hprev, w, s.dg, s.dg, s.dT, rows, s.in, p, gh)
 }

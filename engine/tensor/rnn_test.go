@@ -5,7 +5,7 @@ import (
 )
 
 func rnnWeightsOf(in map[string]*Tensor) RNNWeights {
-	return RNNWeights{WIH: in["wih"], WHH: in["whh"], BIH: in["bih"], BHH: in["bhh"]}
+	return RNNWeights{WIH: in["wih"], WHH: in["whh"], BIH: in["bih"], BHH: in["bhh"], WHR: in["whr"]}
 }
 
 func TestLSTMGolden(t *testing.T) {
@@ -50,7 +50,7 @@ func TestRNNGradCheck(t *testing.T) {
 	gruW := func() []*Tensor {
 		return []*Tensor{rnnScaled(param(55, 3*h, in), 0.5), rnnScaled(param(56, 3*h, h), 0.5), param(57, 3*h), param(58, 3*h)}
 	}
-	w := func(in []*Tensor) RNNWeights { return RNNWeights{in[0], in[1], in[2], in[3]} }
+	w := func(in []*Tensor) RNNWeights { return RNNWeights{WIH: in[0], WHH: in[1], BIH: in[2], BHH: in[3]} }
 	// sum of all outputs, so every returned tensor's gradient path is checked
 	cat := func(tp *Tape, ts ...*Tensor) *Tensor {
 		s := SumAll(tp, ts[0])
@@ -127,8 +127,9 @@ func TestRNNPanics(t *testing.T) {
 
 func TestRNNInferenceNoAllocs(t *testing.T) {
 	x := RandN(1, 4, 12, 3)
-	lw := RNNWeights{RandN(2, 32, 3), RandN(3, 32, 8), RandN(4, 32), RandN(5, 32)}
-	gw := RNNWeights{RandN(6, 24, 8), RandN(7, 24, 8), RandN(8, 24), RandN(9, 24)}
+	lw := RNNWeights{WIH: RandN(2, 32, 3), WHH: RandN(3, 32, 8), BIH: RandN(4, 32), BHH: RandN(5, 32)}
+	pw := RNNWeights{WIH: RandN(11, 32, 3), WHH: RandN(12, 32, 2), WHR: RandN(13, 2, 8)}
+	gw := RNNWeights{WIH: RandN(6, 24, 8), WHH: RandN(7, 24, 8), BIH: RandN(8, 24), BHH: RandN(9, 24)}
 	xc := RandN(10, 4, 3)
 	tp := NewInferenceTape()
 	run2 := func() {
@@ -137,6 +138,7 @@ func TestRNNInferenceNoAllocs(t *testing.T) {
 		GRU(tp, out, h, gw)
 		h2, _ := LSTMCell(tp, xc, h, c, lw)
 		GRUCell(tp, h2, nil, gw)
+		LSTM(tp, x, nil, nil, pw)
 	}
 	run2()
 	if n := testing.AllocsPerRun(20, run2); n != 0 {
@@ -181,7 +183,7 @@ func TestElmanRNNGradCheck(t *testing.T) {
 		ins := []*Tensor{rnnScaled(param(111, h, in), 0.5), rnnScaled(param(112, h, h), 0.5), param(113, h), param(114, h),
 			param(115, n, steps, in), param(116, n, h), param(117, n, in)}
 		err := GradCheck(func(tp *Tape, in []*Tensor) *Tensor {
-			w := RNNWeights{in[0], in[1], in[2], in[3]}
+			w := RNNWeights{WIH: in[0], WHH: in[1], BIH: in[2], BHH: in[3]}
 			out, hT := ElmanRNN(tp, in[4], in[5], w, relu)
 			c := ElmanRNNCell(tp, in[6], hT, w, relu)
 			return Add(tp, SumAll(tp, out), SumAll(tp, c))
@@ -204,5 +206,51 @@ func TestLSTMLongSequenceGradCheck(t *testing.T) {
 	}, ins, GradCheckOptions{})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestLSTMProjectionGradCheck(t *testing.T) {
+	const n, steps, in, h, p = 2, 4, 3, 4, 2
+	ins := []*Tensor{rnnScaled(param(131, 4*h, in), 0.5), rnnScaled(param(132, 4*h, p), 0.5), param(133, 4*h), param(134, 4*h),
+		rnnScaled(param(135, p, h), 0.7), param(136, n, steps, in), param(137, n, p), param(138, n, h), param(139, n, in)}
+	err := GradCheck(func(tp *Tape, in []*Tensor) *Tensor {
+		w := RNNWeights{WIH: in[0], WHH: in[1], BIH: in[2], BHH: in[3], WHR: in[4]}
+		out, hT, cT := LSTM(tp, in[5], in[6], in[7], w)
+		h1, c1 := LSTMCell(tp, in[8], hT, cT, w)
+		return Add(tp, Add(tp, SumAll(tp, out), SumAll(tp, h1)), SumAll(tp, c1))
+	}, ins, GradCheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLSTMProjectionPanics(t *testing.T) {
+	w := RNNWeights{WIH: New(8, 3), WHH: New(8, 1), WHR: New(1, 2)}
+	for name, f := range map[string]func(){
+		"whr_shape": func() {
+			LSTM(NewInferenceTape(), New(1, 2, 3), nil, nil, RNNWeights{WIH: w.WIH, WHH: w.WHH, WHR: New(1, 3)})
+		},
+		"whh_shape": func() {
+			LSTM(NewInferenceTape(), New(1, 2, 3), nil, nil, RNNWeights{WIH: w.WIH, WHH: New(8, 2), WHR: w.WHR})
+		},
+		"h0_size": func() { LSTM(NewInferenceTape(), New(1, 2, 3), New(1, 2), nil, w) },
+		"c0_size": func() { LSTM(NewInferenceTape(), New(1, 2, 3), nil, New(1, 1), w) },
+		"gru_whr": func() {
+			GRU(NewInferenceTape(), New(1, 2, 3), nil, RNNWeights{WIH: New(6, 3), WHH: New(6, 2), WHR: New(1, 2)})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			f()
+		})
+	}
+	// the valid configuration runs
+	out, hT, cT := LSTM(NewInferenceTape(), New(1, 2, 3), New(1, 1), New(1, 2), w)
+	if out.Shape[2] != 1 || hT.Shape[1] != 1 || cT.Shape[1] != 2 {
+		t.Fatalf("projected shapes %v %v %v", out.Shape, hT.Shape, cT.Shape)
 	}
 }

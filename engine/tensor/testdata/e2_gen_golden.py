@@ -217,6 +217,33 @@ add_mha("mha_self", 8, 2, 2, 5, 5, True, False, True)
 add_mha("mha_cross_mask", 6, 3, 2, 3, 4, False, True, True)
 add_mha("mha_nobias", 4, 1, 1, 3, 3, True, True, False)
 
+# ---- LSTM with output projection (nn.LSTM proj_size, NeuralForecast's recurrent LSTM)
+for name, (n, t, i, h, pj, st) in {"seq": (3, 5, 4, 6, 2, True), "seq_nostate": (2, 4, 3, 5, 1, False), "cell": (2, 1, 3, 4, 3, True)}.items():
+    mod = torch.nn.LSTM(i, h, batch_first=True, proj_size=pj).double()
+    ins = {"x": rnd(n, t, i), "wih": mod.weight_ih_l0.detach().float().double(), "whh": mod.weight_hh_l0.detach().float().double(),
+           "bih": mod.bias_ih_l0.detach().float().double(), "bhh": mod.bias_hh_l0.detach().float().double(),
+           "whr": mod.weight_hr_l0.detach().float().double()}
+    if st:
+        ins["h0"] = rnd(n, pj, scale=0.5)
+        ins["c0"] = rnd(n, h, scale=0.5)
+
+    def f(x, wih, whh, bih, bhh, whr, h0=None, c0=None, mod=mod, n=n, h=h, pj=pj):
+        for name_, v in (("weight_ih_l0", wih), ("weight_hh_l0", whh), ("bias_ih_l0", bih), ("bias_hh_l0", bhh), ("weight_hr_l0", whr)):
+            setattr(mod, name_, None)
+            mod._parameters[name_] = None
+            mod.__dict__[name_] = v
+        mod._flat_weights = [wih, whh, bih, bhh, whr]
+        hh = h0 if h0 is not None else torch.zeros(n, pj, dtype=torch.float64)
+        cc = c0 if c0 is not None else torch.zeros(n, h, dtype=torch.float64)
+        o, (hT, cT) = mod(x, (hh[None], cc[None]))
+        return {"out": o, "hT": hT[0], "cT": cT[0]}
+    if name == "cell":
+        ins["x"] = ins["x"][:, 0]
+        add("lstmproj_cell", "lstm_cell", {}, ins,
+            lambda x, f=f, **kw: (lambda o: {"h": o["hT"], "c": o["cT"]})(f(x[:, None], **kw)), list(ins))
+    else:
+        add("lstmproj_" + name, "lstm", {}, ins, f, list(ins))
+
 # ---- Elman RNN (nn.RNN tanh / relu)
 for act in ("tanh", "relu"):
     for name, (n, t, i, h, st) in {"seq": (3, 5, 4, 6, True), "seq_nostate": (2, 3, 2, 4, False), "cell": (2, 1, 3, 4, True)}.items():
