@@ -188,14 +188,7 @@ func Sigmoid(tp *Tape, x *Tensor) *Tensor {
 // Backward: ∂L/∂x += ∂L/∂out for x > 0, ∂L/∂out · αeˣ = ∂L/∂out · (out + α) otherwise.
 func ELU(tp *Tape, x *Tensor, alpha float32) *Tensor {
 	out, xd := unaryResult(tp, x)
-	y := out.Data
-	for i, v := range xd {
-		y[i] = v - relu32(v) // min(v, 0)
-	}
-	expSlice(y, y)
-	for i, v := range xd {
-		y[i] = relu32(v) + alpha*(y[i]-1)
-	}
+	vec.ELU(out.Data, xd, alpha) // eˣ − 1 via expm1 near 0: no cancellation
 	if out.requiresGrad {
 		tp.record(func() {
 			g, y, xv, xg := out.Grad, out.Data[:len(out.Grad)], x.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]

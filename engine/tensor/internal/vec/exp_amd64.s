@@ -299,3 +299,68 @@ cloop:
 cdone:
 	VZEROUPPER
 	RET
+
+// expm1 Taylor coefficients 1/2!, …, 1/8! and the bound below which ELU
+// uses them (eˣ − 1 cancels for small |x|).
+DATA eluc<>+0(SB)/4, $0x3f000000
+DATA eluc<>+4(SB)/4, $0x3e2aaaab
+DATA eluc<>+8(SB)/4, $0x3d2aaaab
+DATA eluc<>+12(SB)/4, $0x3c088889
+DATA eluc<>+16(SB)/4, $0x3ab60b61
+DATA eluc<>+20(SB)/4, $0x39500d01
+DATA eluc<>+24(SB)/4, $0x37d00d01
+DATA eluc<>+28(SB)/4, $0xbeb33333 // -0.35
+GLOBL eluc<>(SB), RODATA|NOPTR, $32
+
+// func eluAVX2(dst, src *float32, n int, alpha float32)
+// dst[i] = max(x, 0) + α·expm1(min(x, 0)) for i < n (n a multiple of 8),
+// expm1(m) by its Taylor series for m > −0.35 and eᵐ − 1 otherwise.
+TEXT ·eluAVX2(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS alpha+24(FP), Y9
+	VXORPS       Y8, Y8, Y8
+	SHRQ         $3, CX
+
+eloop:
+	TESTQ        CX, CX
+	JZ           edone
+	VMOVUPS      (SI), Y6
+	VMINPS       Y8, Y6, Y0 // m = min(x, 0)
+	VMOVAPS      Y0, Y10
+	VBROADCASTSS expc<>+0(SB), Y1
+	VMAXPS       Y1, Y0, Y0
+	EXPY0
+	VBROADCASTSS expc<>+28(SB), Y1
+	VSUBPS       Y1, Y0, Y0 // eᵐ − 1
+	VBROADCASTSS eluc<>+24(SB), Y11
+	VBROADCASTSS eluc<>+20(SB), Y12
+	VFMADD213PS  Y12, Y10, Y11
+	VBROADCASTSS eluc<>+16(SB), Y12
+	VFMADD213PS  Y12, Y10, Y11
+	VBROADCASTSS eluc<>+12(SB), Y12
+	VFMADD213PS  Y12, Y10, Y11
+	VBROADCASTSS eluc<>+8(SB), Y12
+	VFMADD213PS  Y12, Y10, Y11
+	VBROADCASTSS eluc<>+4(SB), Y12
+	VFMADD213PS  Y12, Y10, Y11
+	VBROADCASTSS eluc<>+0(SB), Y12
+	VFMADD213PS  Y12, Y10, Y11
+	VMULPS       Y10, Y10, Y12
+	VFMADD213PS  Y10, Y12, Y11 // m + m²·P(m)
+	VBROADCASTSS eluc<>+28(SB), Y12
+	VCMPPS       $0x1e, Y12, Y10, Y12 // m > −0.35
+	VBLENDVPS    Y12, Y11, Y0, Y0
+	VMAXPS       Y8, Y6, Y7 // max(x, 0)
+	VFMADD231PS  Y9, Y0, Y7
+	NANFIX(Y7)
+	VMOVUPS      Y7, (DI)
+	ADDQ         $32, SI
+	ADDQ         $32, DI
+	DECQ         CX
+	JMP          eloop
+
+edone:
+	VZEROUPPER
+	RET

@@ -75,3 +75,34 @@ func normCDFGo(dst, src []float32) {
 		dst[i] = NormCDF32(x)
 	}
 }
+
+// expm1Poly holds the Taylor coefficients 1/2!, …, 1/8! of (eˣ − 1 − x)/x².
+var expm1Poly = [...]float32{1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320}
+
+// Expm132 returns eˣ − 1 in float32, accurate in relative terms near 0 (Taylor
+// series for |x| < 0.35).
+func Expm132(x float32) float32 {
+	if x > -0.35 && x < 0.35 {
+		p := expm1Poly[6]
+		for k := 5; k >= 0; k-- {
+			p = p*x + expm1Poly[k]
+		}
+		return p*x*x + x
+	}
+	return Exp32(x) - 1
+}
+
+// ELU32 returns x for x > 0 and α(eˣ − 1) otherwise.
+func ELU32(x, alpha float32) float32 {
+	if x > 0 {
+		return x
+	}
+	return alpha * Expm132(x)
+}
+
+func eluGo(dst, src []float32, alpha float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		dst[i] = ELU32(x, alpha)
+	}
+}

@@ -41,3 +41,17 @@ func NormCDF(dst, src []float32) {
 	}
 	normCDFGo(dst, src)
 }
+
+//go:noescape
+func eluAVX2(dst, src *float32, n int, alpha float32)
+
+// ELU sets dst[i] = src[i] for src[i] > 0 and α(e^{src[i]} − 1) otherwise,
+// for i < len(dst); dst may alias src.
+func ELU(dst, src []float32, alpha float32) {
+	src = src[:len(dst)]
+	if n := split(len(dst)); n > 0 {
+		eluAVX2(&dst[0], &src[0], n, alpha)
+		dst, src = dst[n:], src[n:]
+	}
+	eluGo(dst, src, alpha)
+}

@@ -21,6 +21,13 @@ func TestSpecial(t *testing.T) {
 		{"Tanh", Tanh, Tanh32, math.Tanh, -20, 20, 4e-7},
 		{"NormCDF", NormCDF, NormCDF32, func(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }, -6, 8, 5e-6},
 		{"NormCDFTail", NormCDF, NormCDF32, func(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }, -12, -6, 2e-5},
+		{"ELU", func(d, s []float32) { ELU(d, s, 0.7) }, func(x float32) float32 { return ELU32(x, 0.7) },
+			func(x float64) float64 {
+				if x > 0 {
+					return x
+				}
+				return 0.7 * math.Expm1(x)
+			}, -90, 30, 4e-7},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -55,6 +62,7 @@ func TestSpecial(t *testing.T) {
 		{"Sigmoid", Sigmoid, []float32{nan, 1, 0, 0.5, nan, 1, 0, 0.5, nan}},
 		{"Tanh", Tanh, []float32{nan, 1, -1, 0, nan, 1, -1, 1e-30, nan}},
 		{"NormCDF", NormCDF, []float32{nan, 1, 0, 0.5, nan, 1, 0, 0.5, nan}},
+		{"ELU", func(d, s []float32) { ELU(d, s, 2) }, []float32{nan, inf, -2, 0, nan, 100, -2, 1e-30, nan}},
 	} {
 		dst := make([]float32, len(src))
 		k.f(dst, src)

@@ -65,3 +65,7 @@ func NormCDF(dst, src []float32) { normCDFGo(dst, src) }
 // Max returns the largest element of a non-empty x, ignoring NaNs (−Inf if
 // all are NaN).
 func Max(x []float32) float32 { return maxGo(x, float32(math.Inf(-1))) }
+
+// ELU sets dst[i] = src[i] for src[i] > 0 and α(e^{src[i]} − 1) otherwise,
+// for i < len(dst); dst may alias src.
+func ELU(dst, src []float32, alpha float32) { eluGo(dst, src, alpha) }
