@@ -31,7 +31,9 @@
 //	                        x:<name> = last exogenous values (shortest decimal)
 //
 // Memory is therefore about 16·History bytes per series (16 KiB by default)
-// plus a small hash.
+// plus a small hash. Keys have no TTL; run Redis with maxmemory-policy
+// noeviction (or a volatile-* policy) so that an eviction can never remove
+// one key of a series and keep the other.
 //
 // Each event is applied by one EVALSHA of a script loaded by Store.Load; a
 // batch of events is one pipelined round trip. The script does O(1) work per
