@@ -147,7 +147,7 @@ func broadcastResult(tp *Tape, name string, a, b *Tensor) *Tensor {
 	if !ok {
 		panic(fmt.Sprintf("tensor: %s cannot broadcast shapes %v and %v", name, a.Shape, b.Shape))
 	}
-	return tp.Result(shape[:nd], a, b)
+	return tp.resultNoZero(shape[:nd], a, b) // binary ops write every element
 }
 
 // ReduceGrad adds src, of shape srcShape, into dst, of shape dstShape, summing
@@ -191,7 +191,7 @@ func BroadcastTo(tp *Tape, x *Tensor, shape ...int) *Tensor {
 	if !ok || !equalInts(bs[:nd], shape) {
 		panic(fmt.Sprintf("tensor: BroadcastTo %v from %v", append([]int(nil), shape...), x.Shape))
 	}
-	out := tp.Result(bs[:nd], x)
+	out := tp.resultNoZero(bs[:nd], x)
 	p := newBcastPlan(out.Shape, x.Shape, out.Shape)
 	n, sx, _ := p.rowLen()
 	p.rows(func(o, ix, _ int) {

@@ -25,13 +25,14 @@ func Dropout(tp *Tape, x *Tensor, p float32, train bool, rng *rand.Rand) *Tensor
 	if rng == nil {
 		panic("tensor: Dropout in training mode needs a rand.Rand")
 	}
-	out := tp.Result(x.Shape, x)
 	if p == 1 {
+		out := tp.Result(x.Shape, x) // all zeros
 		if out.requiresGrad {
 			tp.record(func() {}) // no gradient flows; keep one step per op
 		}
 		return out
 	}
+	out := tp.resultNoZero(x.Shape, x)
 	mask := tp.Scratch(len(out.Data))
 	fillDropoutMask(mask, p, rng)
 	vec.Mul(out.Data, x.Data, mask)

@@ -52,7 +52,7 @@ func binaryOp(tp *Tape, op int, a, b *Tensor) *Tensor {
 
 // binarySame is the fast path for operands of identical shape.
 func binarySame(tp *Tape, op int, a, b *Tensor) *Tensor {
-	out := tp.Result(a.Shape, a, b)
+	out := tp.resultNoZero(a.Shape, a, b)
 	binaryRow(op, out.Data, a.Data, 1, b.Data, 1)
 	if out.requiresGrad {
 		tp.record(func() {
@@ -184,7 +184,7 @@ func binaryRow(op int, o, a []float32, sa int, b []float32, sb int) {
 //
 // Backward: ∂L/∂x += ∂L/∂out.
 func AddScalar(tp *Tape, x *Tensor, c float32) *Tensor {
-	out := tp.Result(x.Shape, x)
+	out := tp.resultNoZero(x.Shape, x)
 	vec.ScaleShift(out.Data, x.Data, 1, c)
 	if out.requiresGrad {
 		tp.record(func() { accumRow(kOne, x.Grad, 1, out.Grad, nil, 0, nil) })
@@ -196,7 +196,7 @@ func AddScalar(tp *Tape, x *Tensor, c float32) *Tensor {
 //
 // Backward: ∂L/∂x += c·∂L/∂out.
 func MulScalar(tp *Tape, x *Tensor, c float32) *Tensor {
-	out := tp.Result(x.Shape, x)
+	out := tp.resultNoZero(x.Shape, x)
 	vec.ScaleShift(out.Data, x.Data, c, 0)
 	if out.requiresGrad {
 		tp.record(func() { vec.Axpy(x.Grad, out.Grad, c) })
@@ -208,7 +208,7 @@ func MulScalar(tp *Tape, x *Tensor, c float32) *Tensor {
 //
 // Backward: ∂L/∂x −= ∂L/∂out.
 func Neg(tp *Tape, x *Tensor) *Tensor {
-	out := tp.Result(x.Shape, x)
+	out := tp.resultNoZero(x.Shape, x)
 	vec.ScaleShift(out.Data, x.Data, -1, 0)
 	if out.requiresGrad {
 		tp.record(func() { accumRow(kNeg, x.Grad, 1, out.Grad, nil, 0, nil) })

@@ -33,7 +33,7 @@ func IndexSelect(tp *Tape, x *Tensor, axis int, idx []int) *Tensor {
 	r := copy(shape[:], x.Shape)
 	m := len(idx)
 	shape[axis] = m
-	out := tp.Result(shape[:r], x)
+	out := tp.resultNoZero(shape[:r], x)
 	for o := 0; o < outer; o++ {
 		for k, j := range idx {
 			src := (o*n + j) * inner
@@ -77,7 +77,7 @@ func Gather(tp *Tape, x *Tensor, axis int, index []int, indexShape []int) *Tenso
 		panic(fmt.Sprintf("tensor: Gather got %d indices for index shape %v", len(index), append([]int(nil), indexShape...)))
 	}
 	mustIndices("tensor: Gather", index, x.Shape[axis])
-	out := tp.Result(indexShape, x)
+	out := tp.resultNoZero(indexShape, x)
 	gatherWalk(x.Shape, out.Shape, axis, index, func(j, src int) { out.Data[j] = x.Data[src] })
 	if out.requiresGrad {
 		tp.record(func() {
@@ -148,7 +148,7 @@ func Embedding(tp *Tape, w *Tensor, idx []int, indexShape ...int) *Tensor {
 		}
 	}
 	shape[nd] = d
-	out := tp.Result(shape[:nd+1], w)
+	out := tp.resultNoZero(shape[:nd+1], w)
 	for k, j := range idx {
 		copy(out.Data[k*d:(k+1)*d], w.Data[j*d:(j+1)*d])
 	}

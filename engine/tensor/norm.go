@@ -37,7 +37,7 @@ func LayerNorm(tp *Tape, x *Tensor, ndims int, weight, bias *Tensor, eps float32
 	for _, s := range norm {
 		d *= s
 	}
-	out := tp.Result(x.Shape, x, weight, bias)
+	out := tp.resultNoZero(x.Shape, x, weight, bias)
 	if len(out.Data) == 0 || d == 0 {
 		return out
 	}
@@ -162,7 +162,7 @@ func BatchNorm1d(tp *Tape, x, weight, bias *Tensor, st *BatchNormState, train bo
 	if train && count < 2 {
 		panic(fmt.Sprintf("tensor: BatchNorm1d needs more than 1 value per channel when training, got input %v", x.Shape))
 	}
-	out := tp.Result(x.Shape, x, weight, bias)
+	out := tp.resultNoZero(x.Shape, x, weight, bias)
 	if len(out.Data) == 0 {
 		return out
 	}

@@ -138,7 +138,7 @@ func Permute(tp *Tape, x *Tensor, perm ...int) *Tensor {
 		seen[p] = true
 		shape[i], istr[i] = x.Shape[p], strides[p]
 	}
-	out := tp.Result(shape[:r], x)
+	out := tp.resultNoZero(shape[:r], x)
 	pl := permPlan(shape[:r], istr[:r])
 	permCopy(&pl, out.Data, x.Data, false)
 	if out.requiresGrad {
@@ -203,7 +203,7 @@ func Concat(tp *Tape, axis int, xs ...*Tensor) *Tensor {
 		grad = grad || x.requiresGrad
 	}
 	outer, total, inner := AxisSplit(shape[:r], axis)
-	out := tp.Result(shape[:r])
+	out := tp.resultNoZero(shape[:r])
 	if grad && !tp.noGrad {
 		out.requiresGrad = true
 		out.Grad = tp.arena.floats(len(out.Data))
@@ -253,7 +253,7 @@ func Slice(tp *Tape, x *Tensor, axis, start, end, step int) *Tensor {
 	var shape [MaxDims]int
 	r := copy(shape[:], x.Shape)
 	shape[axis] = m
-	out := tp.Result(shape[:r], x)
+	out := tp.resultNoZero(shape[:r], x)
 	for o := 0; o < outer; o++ {
 		for k := 0; k < m; k++ {
 			src := (o*n + start + k*step) * inner

@@ -25,7 +25,7 @@ func LogSoftmax(tp *Tape, x *Tensor, axis int) *Tensor {
 func softmax(tp *Tape, name string, x *Tensor, axis int, logOut bool) *Tensor {
 	axis = normAxis(name, axis, len(x.Shape))
 	outer, n, inner := AxisSplit(x.Shape, axis)
-	out := tp.Result(x.Shape, x)
+	out := tp.resultNoZero(x.Shape, x)
 	if len(out.Data) == 0 {
 		return out
 	}

@@ -9,7 +9,7 @@ import (
 // unaryResult returns the output of an elementwise op and the input data
 // re-sliced to the output length (bounds-check elimination).
 func unaryResult(tp *Tape, x *Tensor) (*Tensor, []float32) {
-	out := tp.Result(x.Shape, x)
+	out := tp.resultNoZero(x.Shape, x) // every op here writes all of out
 	return out, x.Data[:len(out.Data)]
 }
 
