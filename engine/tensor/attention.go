@@ -86,6 +86,14 @@ func Attention(tp *Tape, q, k, v *Tensor, cfg AttentionConfig) (out, scores *Ten
 		probs = tp.Scratch(ss)
 	}
 	negInf := float32(math.Inf(-1))
+	var hd attnHead
+	small := attnUseSmall(lq, lk, d, dv)
+	if small {
+		hd = attnHead{lq: lq, lk: lk, d: d, dv: dv, kt: tp.Scratch(d * lk), vt: tp.Scratch(dv * lk)}
+		if record {
+			hd.dkt, hd.dvt = tp.Scratch(d*lk), tp.Scratch(dv*lk)
+		}
+	}
 	for b := 0; b < batch; b++ {
 		s := scores.Data[b*ss : (b+1)*ss]
 		beta := float32(0)
@@ -93,7 +101,9 @@ func Attention(tp *Tape, q, k, v *Tensor, cfg AttentionConfig) (out, scores *Ten
 			copy(s, cfg.Prev.Data[b*ss:(b+1)*ss])
 			beta = 1
 		}
-		if d > 0 {
+		if small {
+			hd.scores(s, q.Data[b*lq*d:(b+1)*lq*d], k.Data[b*lk*d:(b+1)*lk*d], scale, beta)
+		} else if d > 0 {
 			blas32.Gemm(blas.NoTrans, blas.Trans, scale, general(lq, d, q.Data[b*lq*d:(b+1)*lq*d]),
 				general(lk, d, k.Data[b*lk*d:(b+1)*lk*d]), beta, general(lq, lk, s))
 		}
@@ -114,13 +124,16 @@ func Attention(tp *Tape, q, k, v *Tensor, cfg AttentionConfig) (out, scores *Ten
 			p = probs[b*ss : (b+1)*ss]
 		}
 		softmaxRows(p, s, lq, lk)
-		if dv > 0 {
+		if small {
+			hd.pv(out.Data[b*lq*dv:(b+1)*lq*dv], p, v.Data[b*lk*dv:(b+1)*lk*dv])
+		} else if dv > 0 {
 			blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(lq, lk, p), general(lk, dv, v.Data[b*lk*dv:(b+1)*lk*dv]),
 				0, general(lq, dv, out.Data[b*lq*dv:(b+1)*lq*dv]))
 		}
 	}
 	if record {
-		a := attnSaved{batch: batch, lq: lq, lk: lk, d: d, dv: dv, scale: scale, causal: cfg.Causal, probs: probs, dp: tp.Scratch(ss)}
+		a := attnSaved{batch: batch, lq: lq, lk: lk, d: d, dv: dv, scale: scale, causal: cfg.Causal, probs: probs, dp: tp.Scratch(ss),
+			small: small, head: hd}
 		tp.record(a.backwardFunc(q, k, v, cfg.Mask, cfg.Prev, out, scores))
 	}
 	return out, scores
@@ -163,6 +176,8 @@ type attnSaved struct {
 	scale                float32
 	causal               bool
 	probs, dp            []float32
+	small                bool     // use the small-head kernels (attention_small.go)
+	head                 attnHead // their buffers
 }
 
 func (a attnSaved) backwardFunc(q, k, v, mask, prev, out, scores *Tensor) func() {
@@ -177,7 +192,13 @@ func (a attnSaved) backward(q, k, v, mask, prev, out, scores *Tensor) {
 		p := a.probs[b*ss : (b+1)*ss]
 		gout := general(lq, dv, out.Grad[b*lq*dv:(b+1)*lq*dv])
 		// dP = dOut·vᵀ
-		if dv > 0 {
+		if a.small {
+			var gv []float32
+			if v.requiresGrad {
+				gv = v.Grad[b*lk*dv : (b+1)*lk*dv]
+			}
+			a.head.backwardPV(dp, gout.Data, p, v.Data[b*lk*dv:(b+1)*lk*dv], gv)
+		} else if dv > 0 {
 			blas32.Gemm(blas.NoTrans, blas.Trans, 1, gout, general(lk, dv, v.Data[b*lk*dv:(b+1)*lk*dv]), 0, general(lq, lk, dp))
 			if v.requiresGrad {
 				blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(lq, lk, p), gout, 1, general(lk, dv, v.Grad[b*lk*dv:(b+1)*lk*dv]))
@@ -210,6 +231,17 @@ func (a attnSaved) backward(q, k, v, mask, prev, out, scores *Tensor) {
 			for i, x := range dp {
 				mask.Grad[i] += x
 			}
+		}
+		if a.small {
+			var gq, gk []float32
+			if q.requiresGrad {
+				gq = q.Grad[b*lq*d : (b+1)*lq*d]
+			}
+			if k.requiresGrad {
+				gk = k.Grad[b*lk*d : (b+1)*lk*d]
+			}
+			a.head.backwardQK(dp, q.Data[b*lq*d:(b+1)*lq*d], k.Data[b*lk*d:(b+1)*lk*d], gq, gk, a.scale)
+			continue
 		}
 		if d == 0 {
 			continue
