@@ -11,8 +11,11 @@ package pipeline
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 )
@@ -87,6 +90,8 @@ func BenchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("bench pipeline", flag.ContinueOnError)
 	logLevel := harnessFlags(fs, h)
 	fs.StringVar(&h.Redis, "redis", h.Redis, "real Redis to use (host:port); keys use a unique prefix and are deleted afterwards")
+	cpuProfile := ""
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measured run to this file")
 	if err := parseFlags(fs, args, stderr, "usage: streamcast bench pipeline [flags]\n\n"+
 		"End-to-end throughput (--rate 0: the input topic is preloaded first, then consumed as fast as possible)\n"+
 		"and latency (--rate R: produced live at R events/s) with an in-process Kafka and a real Redis."); err != nil {
@@ -96,6 +101,17 @@ func BenchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errConfigf("--redis is required for bench pipeline")
 	}
 	h.Preload = h.Rate == 0 && h.Events > 0
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	return runHarnessCommand(ctx, h, *logLevel, stdout, stderr)
 }
 

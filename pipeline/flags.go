@@ -125,7 +125,7 @@ func usageWithEnv(fs *flag.FlagSet, w io.Writer, synopsis string, extraEnv ...st
 	sort.Strings(names)
 	for _, n := range names {
 		f := fs.Lookup(n)
-		typ, _ := flag.UnquoteUsage(f)
+		typ, usage := flag.UnquoteUsage(f)
 		if typ == "" {
 			typ = "bool"
 		}
@@ -133,7 +133,7 @@ func usageWithEnv(fs *flag.FlagSet, w io.Writer, synopsis string, extraEnv ...st
 		if def == "" {
 			def = `""`
 		}
-		fmt.Fprintf(w, "  --%s %s\n      %s\n      env %s, default %s\n", n, typ, f.Usage, EnvName(n), def)
+		fmt.Fprintf(w, "  --%s %s\n      %s\n      env %s, default %s\n", n, typ, usage, EnvName(n), def)
 	}
 	if len(extraEnv) > 0 {
 		fmt.Fprintln(w, "\nSecrets (environment only, never logged):")
