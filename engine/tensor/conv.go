@@ -15,6 +15,10 @@ type Conv1dConfig struct {
 	Dilation int  // spacing between kernel taps; default 1
 	Groups   int  // channel groups: Cin and Cout must be multiples; default 1
 	Causal   bool // pad (K−1)·Dilation zeros on the left only (TCN); Padding must be 0
+	// PadLeft and PadRight give explicit asymmetric zero padding, e.g.
+	// PadRight = (K−1)·Dilation for BiTCN's anti-causal ("forward")
+	// convolution. Either being non-zero excludes Padding and Causal.
+	PadLeft, PadRight int
 }
 
 func (c Conv1dConfig) withDefaults() Conv1dConfig {
@@ -30,16 +34,24 @@ func (c Conv1dConfig) withDefaults() Conv1dConfig {
 	return c
 }
 
+// pads returns the left and right zero padding for kernel size k.
+func (c Conv1dConfig) pads(k int) (left, right int) {
+	switch {
+	case c.PadLeft != 0 || c.PadRight != 0:
+		return c.PadLeft, c.PadRight
+	case c.Causal:
+		return c.Dilation * (k - 1), 0
+	}
+	return c.Padding, c.Padding
+}
+
 // Conv1dOutLen returns the output length of Conv1d for an input of length
 // l and a kernel of size k: ⌊(l + padL + padR − d·(k−1) − 1)/s⌋ + 1, where
-// a causal convolution has padL = d·(k−1), padR = 0. It is ≤ 0 when the
-// input is too short.
+// padL = padR = Padding, or padL = d·(k−1), padR = 0 for a causal
+// convolution, or PadLeft, PadRight. It is ≤ 0 when the input is too short.
 func Conv1dOutLen(l, k int, cfg Conv1dConfig) int {
 	cfg = cfg.withDefaults()
-	padL, padR := cfg.Padding, cfg.Padding
-	if cfg.Causal {
-		padL, padR = cfg.Dilation*(k-1), 0
-	}
+	padL, padR := cfg.pads(k)
 	span := l + padL + padR - cfg.Dilation*(k-1) - 1
 	if span < 0 {
 		return 0
@@ -67,11 +79,14 @@ func Conv1d(tp *Tape, x, w, bias *Tensor, cfg Conv1dConfig) *Tensor {
 	nb, cin, l := x.Shape[0], x.Shape[1], x.Shape[2]
 	cout, cing, k := w.Shape[0], w.Shape[1], w.Shape[2]
 	g := cfg.Groups
-	if cfg.Stride < 0 || cfg.Dilation < 0 || cfg.Padding < 0 || g < 0 || k == 0 {
+	if cfg.Stride < 0 || cfg.Dilation < 0 || cfg.Padding < 0 || cfg.PadLeft < 0 || cfg.PadRight < 0 || g < 0 || k == 0 {
 		panic(fmt.Sprintf("tensor: Conv1d invalid config %+v (kernel %d)", cfg, k))
 	}
 	if cfg.Causal && cfg.Padding != 0 {
 		panic("tensor: Conv1d Causal excludes Padding")
+	}
+	if (cfg.PadLeft != 0 || cfg.PadRight != 0) && (cfg.Causal || cfg.Padding != 0) {
+		panic("tensor: Conv1d PadLeft/PadRight exclude Padding and Causal")
 	}
 	if cin%g != 0 || cout%g != 0 || cin/g != cing {
 		panic(convShapeMsg(x, w))
@@ -83,10 +98,7 @@ func Conv1d(tp *Tape, x, w, bias *Tensor, cfg Conv1dConfig) *Tensor {
 	if lout <= 0 {
 		panic(fmt.Sprintf("tensor: Conv1d input length %d too short for kernel %d with %+v", l, k, cfg))
 	}
-	padL := cfg.Padding
-	if cfg.Causal {
-		padL = cfg.Dilation * (k - 1)
-	}
+	padL, _ := cfg.pads(k)
 	out := tp.Result([]int{nb, cout, lout}, x, w, bias)
 	if nb == 0 || cout == 0 {
 		return out

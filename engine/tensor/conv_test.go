@@ -7,7 +7,7 @@ import (
 
 func conv1dConfigOf(c e2Case) Conv1dConfig {
 	return Conv1dConfig{Stride: c.int("stride"), Padding: c.int("padding"), Dilation: c.int("dilation"),
-		Groups: c.int("groups"), Causal: c.bool("causal")}
+		Groups: c.int("groups"), Causal: c.bool("causal"), PadLeft: c.int("padl"), PadRight: c.int("padr")}
 }
 
 func TestConv1dGolden(t *testing.T) {
@@ -28,6 +28,7 @@ func TestConv1dGradCheck(t *testing.T) {
 		{"stride_pad_dil", 2, 2, 9, 3, 3, Conv1dConfig{Stride: 2, Padding: 2, Dilation: 2}, true},
 		{"groups", 1, 4, 6, 2, 2, Conv1dConfig{Groups: 2, Padding: 1}, false},
 		{"causal", 3, 2, 6, 2, 2, Conv1dConfig{Causal: true, Dilation: 2}, true},
+		{"asymmetric", 2, 2, 6, 2, 3, Conv1dConfig{PadLeft: 1, PadRight: 3, Stride: 2}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -60,6 +61,7 @@ func TestConv1dOutLen(t *testing.T) {
 		{10, 3, Conv1dConfig{Causal: true, Dilation: 4}, 10},
 		{11, 3, Conv1dConfig{Stride: 2, Padding: 1, Dilation: 2}, 5},
 		{2, 5, Conv1dConfig{}, 0},
+		{9, 2, Conv1dConfig{PadRight: 4, Dilation: 4}, 9},
 	} {
 		if got := Conv1dOutLen(c.l, c.k, c.cfg); got != c.want {
 			t.Errorf("Conv1dOutLen(%d, %d, %+v) = %d, want %d", c.l, c.k, c.cfg, got, c.want)

@@ -62,6 +62,8 @@ conv_cases = [
     ("conv_causal", dict(n=2, cin=3, l=12, cout=5, k=3, stride=1, padding=0, dilation=2, groups=1, causal=True, bias=True)),
     ("conv_single_nobias", dict(n=1, cin=2, l=8, cout=3, k=4, stride=3, padding=2, dilation=1, groups=1, causal=False, bias=False)),
     ("conv_depthwise_causal_s2", dict(n=3, cin=4, l=10, cout=4, k=2, stride=2, padding=0, dilation=3, groups=4, causal=True, bias=False)),
+    ("conv_anticausal", dict(n=2, cin=3, l=9, cout=2, k=2, stride=1, padding=0, dilation=4, groups=1, causal=False, bias=True, padl=0, padr=4)),
+    ("conv_asym_s2", dict(n=2, cin=2, l=8, cout=3, k=3, stride=2, padding=0, dilation=1, groups=1, causal=False, bias=True, padl=2, padr=1)),
 ]
 for name, p in conv_cases:
     ins = {"x": rnd(p["n"], p["cin"], p["l"]), "w": rnd(p["cout"], p["cin"] // p["groups"], p["k"], scale=0.5)}
@@ -71,6 +73,9 @@ for name, p in conv_cases:
     def f(x, w, b=None, p=p):
         if p["causal"]:
             x = F.pad(x, ((p["k"] - 1) * p["dilation"], 0))
+            pad = 0
+        elif p.get("padl") or p.get("padr"):
+            x = F.pad(x, (p.get("padl", 0), p.get("padr", 0)))
             pad = 0
         else:
             pad = p["padding"]
