@@ -60,7 +60,8 @@ type Config struct {
 	HTTP string
 	// MaxBatch is the most messages handled per partition batch. Default: 500.
 	MaxBatch int
-	// MaxWait bounds how long a partial batch waits for more messages. Default: 5ms.
+	// MaxWait bounds how long a partial batch waits for more messages
+	// after its first one (latency vs batch size). Default: 2ms.
 	MaxWait time.Duration
 	// SessionTimeout of the consumer group (brokers require >= 6s by
 	// default). Default: 10s.
@@ -145,7 +146,7 @@ func DefaultConfig() Config {
 		History:           1024,
 		HTTP:              ":9464",
 		MaxBatch:          500,
-		MaxWait:           5 * time.Millisecond,
+		MaxWait:           2 * time.Millisecond,
 		SessionTimeout:    10 * time.Second,
 		HeartbeatInterval: time.Second,
 		RebalanceTimeout:  10 * time.Second,

@@ -231,7 +231,7 @@ type producer struct {
 func (p *producer) run(ctx context.Context, d time.Duration) error {
 	w := &kafka.Writer{
 		Addr: kafka.TCP(p.brokers...), Topic: harnessIn, Balancer: &kafka.Hash{},
-		RequiredAcks: kafka.RequireAll, BatchSize: 1000, BatchTimeout: time.Millisecond, BatchBytes: 4 << 20,
+		RequiredAcks: kafka.RequireAll, BatchSize: 1000, BatchTimeout: 200 * time.Microsecond, BatchBytes: 4 << 20,
 		Transport: &kafka.Transport{},
 	}
 	defer w.Close()

@@ -122,7 +122,10 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	}
 	p.metrics.ModelInfo.WithLabelValues(model.Name(), model.Version()).Set(1)
 
-	p.out, err = sink.NewKafkaSink(sink.KafkaSinkConfig{Brokers: cfg.Brokers, Topic: cfg.OutputTopic, Transport: kc.NewTransport(), Logger: log})
+	p.out, err = sink.NewKafkaSink(sink.KafkaSinkConfig{Brokers: cfg.Brokers, Topic: cfg.OutputTopic, Transport: kc.NewTransport(), Logger: log,
+		// Publish hands over a whole batch at once: partial per-partition
+		// batches need not wait long for more.
+		BatchTimeout: 500 * time.Microsecond})
 	if err != nil {
 		return nil, fmt.Errorf("forecast sink: %w", err)
 	}
@@ -130,7 +133,7 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("latest-forecast store: %w", err)
 	}
-	p.dlq, err = ingest.NewDeadLetter(ingest.DeadLetterConfig{Brokers: cfg.Brokers, Topic: cfg.dlqTopic(), Transport: kc.NewTransport(), Logger: log})
+	p.dlq, err = ingest.NewDeadLetter(ingest.DeadLetterConfig{Brokers: cfg.Brokers, Topic: cfg.dlqTopic(), Transport: kc.NewTransport(), Logger: log, BatchTimeout: 500 * time.Microsecond})
 	if err != nil {
 		return nil, fmt.Errorf("dead-letter sender: %w", err)
 	}
