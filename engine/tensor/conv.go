@@ -19,6 +19,11 @@ type Conv1dConfig struct {
 	// PadRight = (K−1)·Dilation for BiTCN's anti-causal ("forward")
 	// convolution. Either being non-zero excludes Padding and Causal.
 	PadLeft, PadRight int
+	// Circular pads by wrapping the sequence around (PyTorch's
+	// padding_mode='circular', as in Informer/Autoformer/FEDformer token
+	// embeddings) instead of with zeros; each pad must be at most L and
+	// Causal is excluded.
+	Circular bool
 }
 
 func (c Conv1dConfig) withDefaults() Conv1dConfig {
@@ -88,6 +93,9 @@ func Conv1d(tp *Tape, x, w, bias *Tensor, cfg Conv1dConfig) *Tensor {
 	if (cfg.PadLeft != 0 || cfg.PadRight != 0) && (cfg.Causal || cfg.Padding != 0) {
 		panic("tensor: Conv1d PadLeft/PadRight exclude Padding and Causal")
 	}
+	if pl, pr := cfg.pads(k); cfg.Circular && (cfg.Causal || pl > l || pr > l) {
+		panic(fmt.Sprintf("tensor: Conv1d circular padding (%d, %d) of length %d (or causal)", pl, pr, l))
+	}
 	if cin%g != 0 || cout%g != 0 || cin/g != cing {
 		panic(convShapeMsg(x, w))
 	}
@@ -103,7 +111,7 @@ func Conv1d(tp *Tape, x, w, bias *Tensor, cfg Conv1dConfig) *Tensor {
 	if nb == 0 || cout == 0 {
 		return out
 	}
-	geo := convGeom{n: nb, cin: cin, l: l, k: k, lout: lout, stride: cfg.Stride, dil: cfg.Dilation, padL: padL}
+	geo := convGeom{n: nb, cin: cin, l: l, k: k, lout: lout, stride: cfg.Stride, dil: cfg.Dilation, padL: padL, circular: cfg.Circular}
 	nl := nb * lout
 	rowsG, coutG := cing*k, cout/g
 	col := tp.Scratch(cin * k * nl)
@@ -192,9 +200,30 @@ func Conv1d(tp *Tape, x, w, bias *Tensor, cfg Conv1dConfig) *Tensor {
 }
 
 // convGeom describes the im2col layout: row c·K + j, column n·Lout + t of
-// the column matrix holds x[n, c, t·stride + j·dil − padL] (zero outside).
+// the column matrix holds x[n, c, t·stride + j·dil − padL] (zero outside,
+// or the position wrapped modulo l when circular).
 type convGeom struct {
 	n, cin, l, k, lout, stride, dil, padL int
+	circular                              bool
+}
+
+// wrapped calls f(t, p) for the output positions t outside [lo, hi) of tap j
+// with their wrapped input position p (circular padding only).
+func (g convGeom) wrapped(j, lo, hi int, f func(t, p int)) {
+	off := j*g.dil - g.padL
+	for t := 0; t < g.lout; t++ {
+		if t == lo {
+			t = hi
+			if t >= g.lout {
+				break
+			}
+		}
+		p := (t*g.stride + off) % g.l
+		if p < 0 {
+			p += g.l
+		}
+		f(t, p)
+	}
 }
 
 // validRange returns the output positions [lo, hi) whose tap j reads
@@ -222,6 +251,16 @@ func (g convGeom) im2col(x, col []float32) {
 	nl := g.n * g.lout
 	for j := 0; j < g.k; j++ {
 		lo, hi := g.validRange(j)
+		if g.circular && (lo > 0 || hi < g.lout) {
+			for c := 0; c < g.cin; c++ {
+				row := col[(c*g.k+j)*nl : (c*g.k+j+1)*nl]
+				for n := 0; n < g.n; n++ {
+					xr := x[(n*g.cin+c)*g.l : (n*g.cin+c+1)*g.l]
+					dst := row[n*g.lout : (n+1)*g.lout]
+					g.wrapped(j, lo, hi, func(t, p int) { dst[t] = xr[p] })
+				}
+			}
+		}
 		if lo >= hi {
 			continue
 		}
@@ -250,6 +289,16 @@ func (g convGeom) col2im(dcol, dx []float32) {
 	nl := g.n * g.lout
 	for j := 0; j < g.k; j++ {
 		lo, hi := g.validRange(j)
+		if g.circular && (lo > 0 || hi < g.lout) {
+			for c := 0; c < g.cin; c++ {
+				row := dcol[(c*g.k+j)*nl : (c*g.k+j+1)*nl]
+				for n := 0; n < g.n; n++ {
+					xr := dx[(n*g.cin+c)*g.l : (n*g.cin+c+1)*g.l]
+					src := row[n*g.lout : (n+1)*g.lout]
+					g.wrapped(j, lo, hi, func(t, p int) { xr[p] += src[t] })
+				}
+			}
+		}
 		if lo >= hi {
 			continue
 		}

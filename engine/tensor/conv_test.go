@@ -7,7 +7,7 @@ import (
 
 func conv1dConfigOf(c e2Case) Conv1dConfig {
 	return Conv1dConfig{Stride: c.int("stride"), Padding: c.int("padding"), Dilation: c.int("dilation"),
-		Groups: c.int("groups"), Causal: c.bool("causal"), PadLeft: c.int("padl"), PadRight: c.int("padr")}
+		Groups: c.int("groups"), Causal: c.bool("causal"), PadLeft: c.int("padl"), PadRight: c.int("padr"), Circular: c.bool("circular")}
 }
 
 func TestConv1dGolden(t *testing.T) {
@@ -29,6 +29,7 @@ func TestConv1dGradCheck(t *testing.T) {
 		{"groups", 1, 4, 6, 2, 2, Conv1dConfig{Groups: 2, Padding: 1}, false},
 		{"causal", 3, 2, 6, 2, 2, Conv1dConfig{Causal: true, Dilation: 2}, true},
 		{"asymmetric", 2, 2, 6, 2, 3, Conv1dConfig{PadLeft: 1, PadRight: 3, Stride: 2}, true},
+		{"circular", 2, 3, 5, 2, 3, Conv1dConfig{Padding: 2, Circular: true, Dilation: 2}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -97,6 +98,7 @@ func TestConv1dInferenceNoAllocs(t *testing.T) {
 	run := func() {
 		tp.Reset()
 		Conv1d(tp, x, w, b, Conv1dConfig{Causal: true, Dilation: 2})
+		Conv1d(tp, x, w, b, Conv1dConfig{Padding: 1, Circular: true})
 	}
 	run()
 	if n := testing.AllocsPerRun(20, run); n != 0 {

@@ -64,6 +64,8 @@ conv_cases = [
     ("conv_depthwise_causal_s2", dict(n=3, cin=4, l=10, cout=4, k=2, stride=2, padding=0, dilation=3, groups=4, causal=True, bias=False)),
     ("conv_anticausal", dict(n=2, cin=3, l=9, cout=2, k=2, stride=1, padding=0, dilation=4, groups=1, causal=False, bias=True, padl=0, padr=4)),
     ("conv_asym_s2", dict(n=2, cin=2, l=8, cout=3, k=3, stride=2, padding=0, dilation=1, groups=1, causal=False, bias=True, padl=2, padr=1)),
+    ("conv_circular", dict(n=2, cin=3, l=7, cout=4, k=3, stride=1, padding=1, dilation=1, groups=1, causal=False, bias=False, circular=True)),
+    ("conv_circular_wide", dict(n=1, cin=2, l=5, cout=2, k=3, stride=2, padding=0, dilation=2, groups=1, causal=False, bias=True, circular=True, padl=5, padr=3)),
 ]
 for name, p in conv_cases:
     ins = {"x": rnd(p["n"], p["cin"], p["l"]), "w": rnd(p["cout"], p["cin"] // p["groups"], p["k"], scale=0.5)}
@@ -71,7 +73,11 @@ for name, p in conv_cases:
         ins["b"] = rnd(p["cout"])
 
     def f(x, w, b=None, p=p):
-        if p["causal"]:
+        if p.get("circular"):
+            pl, pr = (p.get("padl", 0), p.get("padr", 0)) if (p.get("padl") or p.get("padr")) else (p["padding"], p["padding"])
+            x = F.pad(x, (pl, pr), mode="circular")
+            pad = 0
+        elif p["causal"]:
             x = F.pad(x, ((p["k"] - 1) * p["dilation"], 0))
             pad = 0
         elif p.get("padl") or p.get("padr"):
