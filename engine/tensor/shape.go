@@ -313,23 +313,43 @@ func permCopy(p *bcastPlan, dst, src []float32, add bool) {
 }
 
 // transposeTile sets (or adds to) dst[i·n + j] = src[i + j·s] for i < m,
-// j < n, tile by tile.
+// j < n, tile by tile; four rows of dst are filled together so that each
+// strided read fetches four adjacent source elements.
 func transposeTile(dst, src []float32, m, n, s int, add bool) {
-	const tile = 16
+	const tile = 32
 	for i0 := 0; i0 < m; i0 += tile {
 		i1 := min(i0+tile, m)
 		for j0 := 0; j0 < n; j0 += tile {
 			j1 := min(j0+tile, n)
-			for i := i0; i < i1; i++ {
-				d := dst[i*n+j0 : i*n+j1]
-				if add {
-					for j := range d {
-						d[j] += src[i+(j0+j)*s]
+			i := i0
+			for ; i+4 <= i1; i += 4 {
+				d0, d1 := dst[i*n+j0:i*n+j1], dst[(i+1)*n+j0:(i+1)*n+j1]
+				d2, d3 := dst[(i+2)*n+j0:(i+2)*n+j1], dst[(i+3)*n+j0:(i+3)*n+j1]
+				d1, d2, d3 = d1[:len(d0)], d2[:len(d0)], d3[:len(d0)]
+				for j := range d0 {
+					q := (j0+j)*s + i
+					p := src[q : q+4 : q+4]
+					if add {
+						d0[j] += p[0]
+						d1[j] += p[1]
+						d2[j] += p[2]
+						d3[j] += p[3]
+					} else {
+						d0[j] = p[0]
+						d1[j] = p[1]
+						d2[j] = p[2]
+						d3[j] = p[3]
 					}
-					continue
 				}
+			}
+			for ; i < i1; i++ {
+				d := dst[i*n+j0 : i*n+j1]
 				for j := range d {
-					d[j] = src[i+(j0+j)*s]
+					if add {
+						d[j] += src[i+(j0+j)*s]
+					} else {
+						d[j] = src[i+(j0+j)*s]
+					}
 				}
 			}
 		}
