@@ -379,9 +379,7 @@ func sameForecast(a, b sink.Forecast) bool {
 // recomputation from all observations, exactly once.
 func (e *testEnv) checkState(cfg Config, obs []features.Observation) {
 	e.t.Helper()
-	fcfg := features.DefaultConfig()
-	fcfg.History = cfg.History
-	fcfg.KeyPrefix = cfg.KeyPrefix
+	fcfg := featuresConfig(&cfg)
 	want := features.Offline(fcfg, obs)
 	store, err := features.NewStore(e.rdb, fcfg)
 	if err != nil {

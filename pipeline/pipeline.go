@@ -106,10 +106,7 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 		}
 		p.ownRedis = true
 	}
-	fcfg := features.DefaultConfig()
-	fcfg.History = cfg.History
-	fcfg.KeyPrefix = cfg.KeyPrefix
-	store, err := features.NewStore(p.rdb, fcfg)
+	store, err := features.NewStore(p.rdb, featuresConfig(&cfg))
 	if err != nil {
 		return nil, fmt.Errorf("feature store: %w", err)
 	}
@@ -259,4 +256,24 @@ func (p *Pipeline) close() error {
 		p.rdb = nil
 	}
 	return errors.Join(errs...)
+}
+
+// featuresConfig is the feature-store configuration for cfg: the features
+// defaults with cfg's history length and key prefix; windows and lags
+// longer than the history are dropped.
+func featuresConfig(cfg *Config) features.Config {
+	f := features.DefaultConfig()
+	f.History = cfg.History
+	f.KeyPrefix = cfg.KeyPrefix
+	keep := func(xs []int) []int {
+		var out []int
+		for _, x := range xs {
+			if x <= f.History {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	f.Windows, f.Lags = keep(f.Windows), keep(f.Lags)
+	return f
 }

@@ -1,0 +1,164 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/streamcast/streamcast/engine/forecast"
+	"github.com/streamcast/streamcast/features"
+	"github.com/streamcast/streamcast/ingest"
+	"github.com/streamcast/streamcast/sink"
+)
+
+// recorder is an in-memory Publisher and DeadLetterSender.
+type recorder struct {
+	mu      sync.Mutex
+	fcs     []sink.Forecast
+	rejects []ingest.Rejected
+	err     error
+}
+
+func (r *recorder) Publish(_ context.Context, fs []sink.Forecast) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return r.err
+	}
+	for _, f := range fs {
+		f.Horizon = append([]sink.Point(nil), f.Horizon...) // the handler reuses its buffers
+		r.fcs = append(r.fcs, f)
+	}
+	return nil
+}
+
+func (r *recorder) Send(_ context.Context, rs []ingest.Rejected) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rejects = append(r.rejects, rs...)
+	return r.err
+}
+
+func newTestHandler(t *testing.T) (*Handler, *recorder, *miniredis.Miniredis) {
+	t.Helper()
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	cfg := DefaultConfig()
+	cfg.History = 64
+	store, err := features.NewStore(rdb, featuresConfig(&cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	model, err := forecast.New("naive", forecast.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	h := &Handler{Codec: &ingest.JSONCodec{}, Store: store, Model: model, Horizon: 3, Freq: time.Hour,
+		Out: rec, Latest: &recorder{}, DLQ: rec, Metrics: m, Now: func() time.Time { return time.Unix(1e9, 0) }}
+	return h, rec, mr
+}
+
+func msg(off int64, series string, step int, v float64) kafka.Message {
+	return kafka.Message{Topic: "in", Partition: 0, Offset: off, Key: []byte(series),
+		Value: EncodeEvent(nil, series, testT0.Add(time.Duration(step)*time.Hour), v)}
+}
+
+// TestHandlerOutcomes: applied, late, poison and replayed messages in one
+// partition, checked message by message.
+func TestHandlerOutcomes(t *testing.T) {
+	h, rec, _ := newTestHandler(t)
+	ctx := context.Background()
+	b1 := &ingest.Batch{Topic: "in", Partition: 0, Messages: []kafka.Message{
+		msg(0, "a", 0, 1),
+		msg(1, "a", 1, 2),
+		{Topic: "in", Offset: 2, Value: []byte("garbage")},
+		msg(3, "a", 1, 9), // late: same event time as offset 1
+		msg(4, "b", 0, 5),
+		msg(5, "a", 2, 3),
+	}}
+	if err := h.HandleBatch(ctx, b1); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.fcs) != 4 || len(rec.rejects) != 1 || rec.rejects[0].Reason != ingest.ReasonNotJSON || rec.rejects[0].Msg.Offset != 2 {
+		t.Fatalf("forecasts %d, rejects %+v", len(rec.fcs), rec.rejects)
+	}
+	for i, want := range []struct {
+		series string
+		step   int
+		mean   float64
+	}{{"a", 0, 1}, {"a", 1, 2}, {"b", 0, 5}, {"a", 2, 3}} {
+		f := rec.fcs[i]
+		origin := testT0.Add(time.Duration(want.step) * time.Hour)
+		if f.Series != want.series || !f.OriginTS.Equal(origin) || f.Horizon[0].Mean != want.mean ||
+			!f.Horizon[2].TS.Equal(origin.Add(3*time.Hour)) || f.ID != sink.ForecastID(want.series, origin, "naive", f.ModelVersion) {
+			t.Fatalf("forecast %d = %+v, want %+v", i, f, want)
+		}
+	}
+	if late := testutil.ToFloat64(h.Metrics.Events.WithLabelValues(ResultLate)); late != 1 {
+		t.Fatalf("late = %v", late)
+	}
+
+	// Replay of the same batch (a crash before the commit): every applied
+	// event is a duplicate and gets an identical forecast again; the late
+	// one and the poison one get none.
+	first := append([]sink.Forecast(nil), rec.fcs...)
+	rec.fcs, rec.rejects = nil, nil
+	if err := h.HandleBatch(ctx, b1); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(h.Metrics.Events.WithLabelValues(ResultDuplicate)); got != 5 {
+		t.Fatalf("duplicates = %v, want 5 (4 applied + the late one)", got)
+	}
+	if len(rec.fcs) != len(first) {
+		t.Fatalf("replay re-issued %d forecasts, want %d", len(rec.fcs), len(first))
+	}
+	for i := range first {
+		if !sameForecast(first[i], rec.fcs[i]) {
+			t.Fatalf("re-issued forecast %d differs:\n%+v\n%+v", i, first[i], rec.fcs[i])
+		}
+	}
+}
+
+// TestHandlerErrorClasses: Redis down and transient publish errors are
+// retryable; other publish errors are fatal.
+func TestHandlerErrorClasses(t *testing.T) {
+	ctx := context.Background()
+	batch := func(off int64) *ingest.Batch {
+		return &ingest.Batch{Topic: "in", Messages: []kafka.Message{msg(off, "s", int(off), 1)}}
+	}
+	h, rec, mr := newTestHandler(t)
+	rec.err = ingest.Transient(errors.New("broker away"))
+	if err := h.HandleBatch(ctx, batch(0)); !ingest.IsTransient(err) {
+		t.Fatalf("transient publish error: %v", err)
+	}
+	rec.err = errors.New("message too large")
+	if err := h.HandleBatch(ctx, batch(1)); err == nil || ingest.IsTransient(err) {
+		t.Fatalf("permanent publish error classified transient: %v", err)
+	}
+	rec.err = nil
+	mr.Close()
+	err := h.HandleBatch(ctx, batch(2))
+	if !ingest.IsTransient(err) {
+		t.Fatalf("redis down: %v", err)
+	}
+	if got := testutil.ToFloat64(h.Metrics.Retries.WithLabelValues("redis")); got != 1 {
+		t.Fatalf("redis transient count %v", got)
+	}
+}
