@@ -11,6 +11,9 @@ func tanhAVX2(dst, src *float32, n int)
 //go:noescape
 func normCDFAVX2(dst, src *float32, n int)
 
+//go:noescape
+func normCDF2AVX2(dst, src *float32, n int)
+
 // Sigmoid sets dst[i] = 1/(1+exp(−src[i])) for i < len(dst); dst may alias src.
 func Sigmoid(dst, src []float32) {
 	src = src[:len(dst)]
@@ -35,6 +38,10 @@ func Tanh(dst, src []float32) {
 // i < len(dst); dst may alias src.
 func NormCDF(dst, src []float32) {
 	src = src[:len(dst)]
+	if n := split(len(dst)) &^ 15; n > 0 {
+		normCDF2AVX2(&dst[0], &src[0], n)
+		dst, src = dst[n:], src[n:]
+	}
 	if n := split(len(dst)); n > 0 {
 		normCDFAVX2(&dst[0], &src[0], n)
 		dst, src = dst[n:], src[n:]
