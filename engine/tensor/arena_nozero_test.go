@@ -1,13 +1,14 @@
 package tensor
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
 
 // TestOpsOverwriteRecycledBuffers runs every op that takes an unzeroed
-// output buffer on a tape that first ran the same graph on huge values, and
-// compares forward and backward results bit for bit with a fresh tape: a
+// output buffer on a tape that first ran the same graph on huge values and
+// whose buffers were then filled with NaN, and compares forward and backward results bit for bit with a fresh tape: a
 // stale element would show up as a difference.
 func TestOpsOverwriteRecycledBuffers(t *testing.T) {
 	idx := []int{2, 0, 2}
@@ -66,6 +67,12 @@ func TestOpsOverwriteRecycledBuffers(t *testing.T) {
 			want, wantGrad := run(NewTape(), 1)
 			tp := NewTape()
 			run(tp, 1e6)
+			for _, b := range tp.arena.bufs { // poison every recycled buffer
+				b = b[:cap(b)]
+				for i := range b {
+					b[i] = float32(math.NaN())
+				}
+			}
 			tp.Reset()
 			got, gotGrad := run(tp, 1)
 			for i := range want {
