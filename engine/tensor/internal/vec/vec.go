@@ -1,8 +1,17 @@
-// Package vec holds the float32 vector kernels behind engine/tensor's
-// elementwise ops: a scalar Cephes-style exponential and a slice
-// exponential that runs eight lanes at a time with AVX2+FMA on amd64 (build
-// tag purego disables the assembly). It is a separate package because Go
-// assembly cannot live in engine/tensor, which uses cgo under -tags openblas.
+// Package vec holds the float32 slice kernels behind engine/tensor's
+// elementwise, reduction and normalisation ops: arithmetic (Add, Sub, Mul,
+// Div, MulAdd, Axpy, ScaleShift, Poly), reductions (Sum, Dot, SumSqDev, Max)
+// and activations (Exp, Sigmoid, Tanh, ELU, NormCDF, Relu/ReluGrad), with
+// scalar counterparts (Exp32, Sigmoid32, Tanh32, ELU32, Expm132, NormCDF32).
+//
+// On amd64 with AVX2 and FMA the bulk of every slice runs eight lanes at a
+// time in Go assembly; tails, other CPUs and the purego build tag use the
+// portable Go kernels, which compute the same approximations. The
+// transcendental kernels are Cephes-style single-precision algorithms,
+// accurate to a few ulp (NormCDF: relative error below 5e-6 for x ≥ −6).
+// Unless documented otherwise, dst may alias an input exactly (not at an
+// offset). It is a separate package because Go assembly cannot live in
+// engine/tensor, which uses cgo under -tags openblas.
 package vec
 
 import "math"
