@@ -164,9 +164,12 @@ func (h *harness) run(ctx context.Context, stderr io.Writer, log *slog.Logger) (
 		prodDone <- nil
 	}
 
+	// At --duration the producer stops (prod.run honours it); what it
+	// produced is then drained, for at most drainMax.
+	const drainMax = 30 * time.Second
 	var deadline <-chan time.Time
 	if h.Duration > 0 {
-		deadline = time.After(h.Duration)
+		deadline = time.After(h.Duration + drainMax)
 	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -190,6 +193,7 @@ loop:
 				return nil, prodErr
 			}
 		case <-deadline:
+			log.Warn("stopping before every produced event was processed", "produced", prod.produced.Load(), "processed", stats.Processed())
 			break loop
 		case <-tick.C:
 			if h.Progress {
