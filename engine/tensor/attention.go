@@ -81,9 +81,9 @@ func Attention(tp *Tape, q, k, v *Tensor, cfg AttentionConfig) (out, scores *Ten
 	ss := lq * lk
 	var probs []float32
 	if record {
-		probs = tp.Scratch(batch * ss)
+		probs = tp.rawScratch(batch * ss)
 	} else {
-		probs = tp.Scratch(ss)
+		probs = tp.rawScratch(ss)
 	}
 	negInf := float32(math.Inf(-1))
 	var hd attnHead
@@ -132,7 +132,7 @@ func Attention(tp *Tape, q, k, v *Tensor, cfg AttentionConfig) (out, scores *Ten
 		}
 	}
 	if record {
-		a := attnSaved{batch: batch, lq: lq, lk: lk, d: d, dv: dv, scale: scale, causal: cfg.Causal, probs: probs, dp: tp.Scratch(ss),
+		a := attnSaved{batch: batch, lq: lq, lk: lk, d: d, dv: dv, scale: scale, causal: cfg.Causal, probs: probs, dp: tp.rawScratch(ss),
 			small: small, head: hd}
 		tp.record(a.backwardFunc(q, k, v, cfg.Mask, cfg.Prev, out, scores))
 	}

@@ -119,7 +119,11 @@ func Conv1d(tp *Tape, x, w, bias *Tensor, cfg Conv1dConfig) *Tensor {
 	// tmp holds the (Cout, N·Lout) product; with a single sequence it is the output itself.
 	tmp := out.Data
 	if nb > 1 {
-		tmp = tp.Scratch(cout * nl)
+		if rowsG > 0 { // written completely by the Gemm below
+			tmp = tp.rawScratch(cout * nl)
+		} else {
+			tmp = tp.Scratch(cout * nl)
+		}
 	}
 	if rowsG > 0 {
 		for gi := 0; gi < g; gi++ {
@@ -148,8 +152,8 @@ func Conv1d(tp *Tape, x, w, bias *Tensor, cfg Conv1dConfig) *Tensor {
 	}
 	var dcol, wT []float32
 	if x.requiresGrad {
-		dcol = tp.Scratch(len(col))
-		if rnnTransposed { // gonum: Wᵀ·G as an untransposed product is about twice as fast
+		dcol = tp.rawScratch(len(col)) // written by a beta = 0 Gemm before col2im reads it
+		if rnnTransposed {             // gonum: Wᵀ·G as an untransposed product is about twice as fast
 			wT = tp.Scratch(len(w.Data))
 		}
 	}

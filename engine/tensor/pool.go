@@ -86,7 +86,7 @@ func MaxPool1d(tp *Tape, x *Tensor, cfg Pool1dConfig) *Tensor {
 	out := tp.Result(shape[:nd], x)
 	var arg []float32 // input index of every output's maximum, for backward
 	if out.requiresGrad {
-		arg = tp.Scratch(rows * lout)
+		arg = tp.rawScratch(rows * lout)
 	}
 	k, s, p := cfg.Kernel, cfg.Stride, cfg.Padding
 	for r := 0; r < rows; r++ {

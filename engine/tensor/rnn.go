@@ -130,12 +130,14 @@ func rnnInputProj(x, wih, wihT []float32, bias1, bias2 *Tensor, rows, in, gh int
 	if bias1 != nil || bias2 != nil {
 		beta = 1
 		row := g[:gh]
-		if bias1 != nil {
+		switch {
+		case bias1 == nil:
+			copy(row, bias2.Data)
+		case bias2 == nil:
 			copy(row, bias1.Data)
-		}
-		if bias2 != nil {
-			for j, v := range bias2.Data {
-				row[j] += v
+		default:
+			for j, v := range bias1.Data {
+				row[j] = v + bias2.Data[j]
 			}
 		}
 		for r := 1; r < rows; r++ {
@@ -214,6 +216,14 @@ func rnnParamGrads(x *Tensor, hprev []float32, w RNNWeights, dgi, dgh, dT []floa
 func gemmNN(a, b blas32.General, beta float32, c blas32.General) {
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, b, beta, c)
 }
+
+// rawScratch is Tape.Scratch without zeroing a recycled buffer, for
+// buffers the op overwrites completely before reading them.
+func (tp *Tape) rawScratch(n int) []float32 { return tp.arena.floatsNoZero(n) }
+
+// inputProjWrites reports whether rnnInputProj writes every element of its
+// output (it leaves it untouched without input features and biases).
+func inputProjWrites(in int, b1, b2 *Tensor) bool { return in > 0 || b1 != nil || b2 != nil }
 
 // sigmoidSlice overwrites x with σ(x) = 1/(1 + e^{−x}) (vec.Sigmoid: AVX2
 // where available).

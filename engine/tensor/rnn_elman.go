@@ -15,7 +15,7 @@ func ElmanRNN(tp *Tape, x, h0 *Tensor, w RNNWeights, relu bool) (out, hT *Tensor
 	n, steps := rnnSeqShape("ElmanRNN", x, in, h, h0)
 	out = tp.Result([]int{n, steps, h}, x, h0, w.WIH, w.WHH, w.BIH, w.BHH)
 	hT = tp.Result([]int{n, h}, x, h0, w.WIH, w.WHH, w.BIH, w.BHH)
-	s := newElmanSeq(tp, n, steps, in, h, relu, out.requiresGrad)
+	s := newElmanSeq(tp, n, steps, in, h, relu, inputProjWrites(in, w.BIH, w.BHH), out.requiresGrad)
 	s.forward(x.Data, stateData(h0), w, out.Data)
 	for b := 0; b < n; b++ {
 		last := (b*steps + steps - 1) * h
@@ -33,7 +33,7 @@ func ElmanRNNCell(tp *Tape, x, h *Tensor, w RNNWeights, relu bool) *Tensor {
 	in, hd := w.dims("ElmanRNNCell", 1)
 	n := rnnCellShape("ElmanRNNCell", x, in, hd, h)
 	h1 := tp.Result([]int{n, hd}, x, h, w.WIH, w.WHH, w.BIH, w.BHH)
-	s := newElmanSeq(tp, n, 1, in, hd, relu, h1.requiresGrad)
+	s := newElmanSeq(tp, n, 1, in, hd, relu, inputProjWrites(in, w.BIH, w.BHH), h1.requiresGrad)
 	s.forward(x.Data, stateData(h), w, h1.Data)
 	if h1.requiresGrad {
 		tp.record(s.backwardFunc(x, h, w, h1, nil))
@@ -52,12 +52,16 @@ type elmanSeq struct {
 	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
 }
 
-func newElmanSeq(tp *Tape, n, steps, in, h int, relu, record bool) elmanSeq {
+func newElmanSeq(tp *Tape, n, steps, in, h int, relu, projWrites, record bool) elmanSeq {
 	s := elmanSeq{n: n, steps: steps, in: in, h: h, relu: relu}
-	s.g = tp.Scratch(n * steps * h)
+	if projWrites {
+		s.g = tp.rawScratch(n * steps * h)
+	} else {
+		s.g = tp.Scratch(n * steps * h)
+	}
 	s.hprev = tp.Scratch(n * steps * h)
 	if record {
-		s.dg = tp.Scratch(n * steps * h)
+		s.dg = tp.rawScratch(n * steps * h)
 		s.dh = tp.Scratch(n * h)
 	}
 	if rnnTransposed {

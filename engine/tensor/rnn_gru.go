@@ -15,7 +15,7 @@ func GRU(tp *Tape, x, h0 *Tensor, w RNNWeights) (out, hT *Tensor) {
 	n, steps := rnnSeqShape("GRU", x, in, h, h0)
 	out = tp.Result([]int{n, steps, h}, x, h0, w.WIH, w.WHH, w.BIH, w.BHH)
 	hT = tp.Result([]int{n, h}, x, h0, w.WIH, w.WHH, w.BIH, w.BHH)
-	s := newGRUSeq(tp, n, steps, in, h, out.requiresGrad)
+	s := newGRUSeq(tp, n, steps, in, h, w, out.requiresGrad)
 	s.forward(x.Data, stateData(h0), w, out.Data)
 	for b := 0; b < n; b++ {
 		last := (b*steps + steps - 1) * h
@@ -33,7 +33,7 @@ func GRUCell(tp *Tape, x, h *Tensor, w RNNWeights) *Tensor {
 	in, hd := w.dims("GRUCell", 3)
 	n := rnnCellShape("GRUCell", x, in, hd, h)
 	h1 := tp.Result([]int{n, hd}, x, h, w.WIH, w.WHH, w.BIH, w.BHH)
-	s := newGRUSeq(tp, n, 1, in, hd, h1.requiresGrad)
+	s := newGRUSeq(tp, n, 1, in, hd, w, h1.requiresGrad)
 	s.forward(x.Data, stateData(h), w, h1.Data)
 	if h1.requiresGrad {
 		tp.record(s.backwardFunc(x, h, w, h1, nil))
@@ -52,14 +52,24 @@ type gruSeq struct {
 	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
 }
 
-func newGRUSeq(tp *Tape, n, steps, in, h int, record bool) gruSeq {
+// newGRUSeq takes unzeroed projection buffers where the forward pass writes
+// all of them (input projection; hidden projection seeded with b_hh).
+func newGRUSeq(tp *Tape, n, steps, in, h int, w RNNWeights, record bool) gruSeq {
 	s := gruSeq{n: n, steps: steps, in: in, h: h}
-	s.gi = tp.Scratch(n * steps * 3 * h)
-	s.gh = tp.Scratch(n * steps * 3 * h)
+	if inputProjWrites(in, w.BIH, nil) {
+		s.gi = tp.rawScratch(n * steps * 3 * h)
+	} else {
+		s.gi = tp.Scratch(n * steps * 3 * h)
+	}
+	if w.BHH != nil {
+		s.gh = tp.rawScratch(n * steps * 3 * h)
+	} else {
+		s.gh = tp.Scratch(n * steps * 3 * h)
+	}
 	s.hprev = tp.Scratch(n * steps * h)
 	if record {
-		s.dgi = tp.Scratch(n * steps * 3 * h)
-		s.dgh = tp.Scratch(n * steps * 3 * h)
+		s.dgi = tp.rawScratch(n * steps * 3 * h)
+		s.dgh = tp.rawScratch(n * steps * 3 * h)
 		s.dh = tp.Scratch(n * h)
 	}
 	if rnnTransposed {

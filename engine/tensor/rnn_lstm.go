@@ -25,8 +25,8 @@ func LSTM(tp *Tape, x, h0, c0 *Tensor, w RNNWeights) (out, hT, cT *Tensor) {
 	out = tp.Result([]int{n, steps, p}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
 	hT = tp.Result([]int{n, p}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
 	cT = tp.Result([]int{n, h}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
-	s := newLSTMSeq(tp, n, steps, in, h, p, out.requiresGrad)
-	s.cs = tp.Scratch(n * steps * h)
+	s := newLSTMSeq(tp, n, steps, in, h, p, inputProjWrites(in, w.BIH, w.BHH), out.requiresGrad)
+	s.cs = tp.rawScratch(n * steps * h)
 	if w.WHR != nil {
 		s.withProjection(tp, out.requiresGrad)
 	}
@@ -51,7 +51,7 @@ func LSTMCell(tp *Tape, x, h, c *Tensor, w RNNWeights) (h1, c1 *Tensor) {
 	rnnCellShape("LSTMCell", x, in, hd, c)
 	h1 = tp.Result([]int{n, p}, x, h, c, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
 	c1 = tp.Result([]int{n, hd}, x, h, c, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
-	s := newLSTMSeq(tp, n, 1, in, hd, p, h1.requiresGrad)
+	s := newLSTMSeq(tp, n, 1, in, hd, p, inputProjWrites(in, w.BIH, w.BHH), h1.requiresGrad)
 	s.cs = c1.Data
 	if w.WHR != nil {
 		s.withProjection(tp, h1.requiresGrad)
@@ -85,15 +85,21 @@ type lstmSeq struct {
 	tmp                []float32 // H work row for tanh(c) when not recording
 }
 
-func newLSTMSeq(tp *Tape, n, steps, in, h, p int, record bool) lstmSeq {
+// newLSTMSeq takes the gate buffer unzeroed when the input projection
+// writes all of it (projWrites).
+func newLSTMSeq(tp *Tape, n, steps, in, h, p int, projWrites, record bool) lstmSeq {
 	s := lstmSeq{n: n, steps: steps, in: in, h: h, p: p}
-	s.g = tp.Scratch(n * steps * 4 * h)
+	if projWrites {
+		s.g = tp.rawScratch(n * steps * 4 * h)
+	} else {
+		s.g = tp.Scratch(n * steps * 4 * h)
+	}
 	s.hprev = tp.Scratch(n * steps * p)
 	if !record {
 		s.tmp = tp.Scratch(h)
 	} else {
-		s.tc = tp.Scratch(n * steps * h)
-		s.dg = tp.Scratch(n * steps * 4 * h)
+		s.tc = tp.rawScratch(n * steps * h)
+		s.dg = tp.rawScratch(n * steps * 4 * h)
 		s.dh = tp.Scratch(n * p)
 		s.dc = tp.Scratch(n * h)
 	}
@@ -109,9 +115,9 @@ func newLSTMSeq(tp *Tape, n, steps, in, h, p int, record bool) lstmSeq {
 
 // withProjection allocates the projection buffers.
 func (s *lstmSeq) withProjection(tp *Tape, record bool) {
-	s.hraw = tp.Scratch(s.n * s.steps * s.h)
+	s.hraw = tp.rawScratch(s.n * s.steps * s.h)
 	if record {
-		s.dhs = tp.Scratch(s.n * s.steps * s.p)
+		s.dhs = tp.rawScratch(s.n * s.steps * s.p)
 		s.dhraw = tp.Scratch(s.n * s.h)
 	}
 }
