@@ -74,9 +74,14 @@ func Attention(tp *Tape, q, k, v *Tensor, cfg AttentionConfig) (out, scores *Ten
 	if scale == 0 {
 		scale = float32(1 / math.Sqrt(float64(d)))
 	}
-	scores = tp.Result(shape[:r], q, k, v, cfg.Mask, cfg.Prev)
+	small := attnUseSmall(lq, lk, d, dv)
+	if small || d > 0 || cfg.Prev != nil { // every score is written (Gemm with beta = 0, or Prev copied)
+		scores = tp.resultNoZero(shape[:r], q, k, v, cfg.Mask, cfg.Prev)
+	} else {
+		scores = tp.Result(shape[:r], q, k, v, cfg.Mask, cfg.Prev)
+	}
 	shape[r-1] = dv
-	out = tp.Result(shape[:r], q, k, v, cfg.Mask, cfg.Prev)
+	out = tp.resultNoZero(shape[:r], q, k, v, cfg.Mask, cfg.Prev)
 	record := out.requiresGrad
 	ss := lq * lk
 	var probs []float32
@@ -87,7 +92,6 @@ func Attention(tp *Tape, q, k, v *Tensor, cfg AttentionConfig) (out, scores *Ten
 	}
 	negInf := float32(math.Inf(-1))
 	var hd attnHead
-	small := attnUseSmall(lq, lk, d, dv)
 	if small {
 		hd = attnHead{lq: lq, lk: lk, d: d, dv: dv, kt: tp.Scratch(d * lk), vt: tp.Scratch(dv * lk)}
 		if record {

@@ -124,7 +124,7 @@ func (m *MultiHeadAttention) setViews(e int) {
 func splitHeads(tp *Tape, x *Tensor, off, e, heads int) *Tensor {
 	n, l, c := x.Shape[0], x.Shape[1], x.Shape[2]
 	hd := e / heads
-	out := tp.Result([]int{n, heads, l, hd}, x)
+	out := tp.resultNoZero([]int{n, heads, l, hd}, x)
 	hm := headMap{n: n, l: l, c: c, off: off, heads: heads, hd: hd}
 	hm.gather(out.Data, x.Data)
 	if out.requiresGrad {
@@ -136,7 +136,7 @@ func splitHeads(tp *Tape, x *Tensor, off, e, heads int) *Tensor {
 // mergeHeads turns (N, heads, L, hd) into (N, L, heads·hd).
 func mergeHeads(tp *Tape, x *Tensor) *Tensor {
 	n, heads, l, hd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
-	out := tp.Result([]int{n, l, heads * hd}, x)
+	out := tp.resultNoZero([]int{n, l, heads * hd}, x)
 	hm := headMap{n: n, l: l, c: heads * hd, heads: heads, hd: hd}
 	hm.scatter(out.Data, x.Data)
 	if out.requiresGrad {

@@ -41,7 +41,12 @@ func BMM(tp *Tape, a, b *Tensor, transA, transB bool) *Tensor {
 	var shape [MaxDims]int
 	copy(shape[:], a.Shape[:ra-2])
 	shape[ra-2], shape[ra-1] = m, n
-	out := tp.Result(shape[:ra], a, b)
+	var out *Tensor
+	if k > 0 { // every element is written by a beta = 0 Gemm
+		out = tp.resultNoZero(shape[:ra], a, b)
+	} else {
+		out = tp.Result(shape[:ra], a, b)
+	}
 	if m*n == 0 || k == 0 || batch == 0 {
 		return out
 	}

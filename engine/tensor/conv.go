@@ -107,13 +107,18 @@ func Conv1d(tp *Tape, x, w, bias *Tensor, cfg Conv1dConfig) *Tensor {
 		panic(fmt.Sprintf("tensor: Conv1d input length %d too short for kernel %d with %+v", l, k, cfg))
 	}
 	padL, _ := cfg.pads(k)
-	out := tp.Result([]int{nb, cout, lout}, x, w, bias)
+	rowsG, coutG := cing*k, cout/g
+	var out *Tensor
+	if rowsG > 0 { // every element is written by a beta = 0 Gemm (or copied from its output)
+		out = tp.resultNoZero([]int{nb, cout, lout}, x, w, bias)
+	} else {
+		out = tp.Result([]int{nb, cout, lout}, x, w, bias)
+	}
 	if nb == 0 || cout == 0 {
 		return out
 	}
 	geo := convGeom{n: nb, cin: cin, l: l, k: k, lout: lout, stride: cfg.Stride, dil: cfg.Dilation, padL: padL, circular: cfg.Circular}
 	nl := nb * lout
-	rowsG, coutG := cing*k, cout/g
 	col := tp.Scratch(cin * k * nl)
 	geo.im2col(x.Data, col)
 	// tmp holds the (Cout, N·Lout) product; with a single sequence it is the output itself.

@@ -20,7 +20,7 @@ func InterpolateLinear(tp *Tape, x *Tensor, size int) *Tensor {
 	var shape [MaxDims]int
 	nd := copy(shape[:], x.Shape)
 	shape[nd-1] = size
-	out := tp.Result(shape[:nd], x)
+	out := tp.resultNoZero(shape[:nd], x)
 	co := linearCoef{scale: float32(l) / float32(size), l: l}
 	for r := 0; r < rows; r++ {
 		xr := x.Data[r*l : (r+1)*l]

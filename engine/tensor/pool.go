@@ -83,7 +83,7 @@ func MaxPool1d(tp *Tape, x *Tensor, cfg Pool1dConfig) *Tensor {
 	cfg = cfg.withDefaults()
 	rows, l, lout := poolShape("MaxPool1d", x, cfg)
 	shape, nd := poolOutShape(x, lout)
-	out := tp.Result(shape[:nd], x)
+	out := tp.resultNoZero(shape[:nd], x)
 	var arg []float32 // input index of every output's maximum, for backward
 	if out.requiresGrad {
 		arg = tp.rawScratch(rows * lout)
@@ -137,7 +137,7 @@ func AvgPool1d(tp *Tape, x *Tensor, cfg Pool1dConfig) *Tensor {
 	cfg = cfg.withDefaults()
 	rows, l, lout := poolShape("AvgPool1d", x, cfg)
 	shape, nd := poolOutShape(x, lout)
-	out := tp.Result(shape[:nd], x)
+	out := tp.resultNoZero(shape[:nd], x)
 	win := avgWindows{k: cfg.Kernel, s: cfg.Stride, p: cfg.Padding, l: l, excl: cfg.ExcludePad}
 	for r := 0; r < rows; r++ {
 		xr := x.Data[r*l : (r+1)*l]

@@ -17,6 +17,10 @@ func TestE2OpsOnPoisonedArena(t *testing.T) {
 	gwFull := RNNWeights{WIH: gw.WIH, WHH: gw.WHH, BIH: gw.BIH, BHH: param(12, 12)}
 	ew := RNNWeights{WIH: param(13, 4, 3), WHH: param(14, 4, 4), BHH: param(15, 4)}
 	cw, cb := param(16, 4, 5, 3), param(17, 4)
+	mha, err := NewMultiHeadAttention(3, 1, true, 18)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ops := map[string]func(tp *Tape, x, h *Tensor) *Tensor{
 		"LSTM": func(tp *Tape, x, h *Tensor) *Tensor {
 			o, _, c := LSTM(tp, x, h, nil, lw)
@@ -35,6 +39,25 @@ func TestE2OpsOnPoisonedArena(t *testing.T) {
 		},
 		"MaxPool": func(tp *Tape, x, h *Tensor) *Tensor {
 			return MaxPool1d(tp, x, Pool1dConfig{Kernel: 2, CeilMode: true})
+		},
+		"BMM": func(tp *Tape, x, h *Tensor) *Tensor {
+			return BMM(tp, x, x, true, false)
+		},
+		"AvgPoolInterp": func(tp *Tape, x, h *Tensor) *Tensor {
+			return InterpolateLinear(tp, AvgPool1d(tp, x, Pool1dConfig{Kernel: 2, Padding: 1, CeilMode: true}), 7)
+		},
+		"Cells": func(tp *Tape, x, h *Tensor) *Tensor {
+			xc := Reshape(tp, x, 10, 3)
+			hc := Reshape(tp, BroadcastTo(tp, Reshape(tp, h, 2, 1, 4), 2, 5, 4), 10, 4)
+			h1, c1 := LSTMCell(tp, xc, hc, nil, lw)
+			h2 := GRUCell(tp, xc, h1, gwFull)
+			h3 := ElmanRNNCell(tp, xc, h2, ew, true)
+			return Add(tp, SumAll(tp, h3), SumAll(tp, c1))
+		},
+		"MHA": func(tp *Tape, x, h *Tensor) *Tensor {
+			o, _ := mha.Forward(tp, x, x, x, AttentionConfig{})
+			o2, _ := mha.Forward(tp, o, x, x, AttentionConfig{})
+			return o2
 		},
 		"Attention": func(tp *Tape, x, h *Tensor) *Tensor {
 			o, s := Attention(tp, x, x, x, AttentionConfig{Causal: true})

@@ -13,8 +13,8 @@ package tensor
 func ElmanRNN(tp *Tape, x, h0 *Tensor, w RNNWeights, relu bool) (out, hT *Tensor) {
 	in, h := w.dims("ElmanRNN", 1)
 	n, steps := rnnSeqShape("ElmanRNN", x, in, h, h0)
-	out = tp.Result([]int{n, steps, h}, x, h0, w.WIH, w.WHH, w.BIH, w.BHH)
-	hT = tp.Result([]int{n, h}, x, h0, w.WIH, w.WHH, w.BIH, w.BHH)
+	out = tp.resultNoZero([]int{n, steps, h}, x, h0, w.WIH, w.WHH, w.BIH, w.BHH)
+	hT = tp.resultNoZero([]int{n, h}, x, h0, w.WIH, w.WHH, w.BIH, w.BHH)
 	s := newElmanSeq(tp, n, steps, in, h, relu, inputProjWrites(in, w.BIH, w.BHH), out.requiresGrad)
 	s.forward(x.Data, stateData(h0), w, out.Data)
 	for b := 0; b < n; b++ {
@@ -32,7 +32,7 @@ func ElmanRNN(tp *Tape, x, h0 *Tensor, w RNNWeights, relu bool) (out, hT *Tensor
 func ElmanRNNCell(tp *Tape, x, h *Tensor, w RNNWeights, relu bool) *Tensor {
 	in, hd := w.dims("ElmanRNNCell", 1)
 	n := rnnCellShape("ElmanRNNCell", x, in, hd, h)
-	h1 := tp.Result([]int{n, hd}, x, h, w.WIH, w.WHH, w.BIH, w.BHH)
+	h1 := tp.resultNoZero([]int{n, hd}, x, h, w.WIH, w.WHH, w.BIH, w.BHH)
 	s := newElmanSeq(tp, n, 1, in, hd, relu, inputProjWrites(in, w.BIH, w.BHH), h1.requiresGrad)
 	s.forward(x.Data, stateData(h), w, h1.Data)
 	if h1.requiresGrad {

@@ -13,8 +13,8 @@ package tensor
 func GRU(tp *Tape, x, h0 *Tensor, w RNNWeights) (out, hT *Tensor) {
 	in, h := w.dims("GRU", 3)
 	n, steps := rnnSeqShape("GRU", x, in, h, h0)
-	out = tp.Result([]int{n, steps, h}, x, h0, w.WIH, w.WHH, w.BIH, w.BHH)
-	hT = tp.Result([]int{n, h}, x, h0, w.WIH, w.WHH, w.BIH, w.BHH)
+	out = tp.resultNoZero([]int{n, steps, h}, x, h0, w.WIH, w.WHH, w.BIH, w.BHH)
+	hT = tp.resultNoZero([]int{n, h}, x, h0, w.WIH, w.WHH, w.BIH, w.BHH)
 	s := newGRUSeq(tp, n, steps, in, h, w, out.requiresGrad)
 	s.forward(x.Data, stateData(h0), w, out.Data)
 	for b := 0; b < n; b++ {
@@ -32,7 +32,7 @@ func GRU(tp *Tape, x, h0 *Tensor, w RNNWeights) (out, hT *Tensor) {
 func GRUCell(tp *Tape, x, h *Tensor, w RNNWeights) *Tensor {
 	in, hd := w.dims("GRUCell", 3)
 	n := rnnCellShape("GRUCell", x, in, hd, h)
-	h1 := tp.Result([]int{n, hd}, x, h, w.WIH, w.WHH, w.BIH, w.BHH)
+	h1 := tp.resultNoZero([]int{n, hd}, x, h, w.WIH, w.WHH, w.BIH, w.BHH)
 	s := newGRUSeq(tp, n, 1, in, hd, w, h1.requiresGrad)
 	s.forward(x.Data, stateData(h), w, h1.Data)
 	if h1.requiresGrad {

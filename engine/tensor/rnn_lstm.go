@@ -22,9 +22,9 @@ func LSTM(tp *Tape, x, h0, c0 *Tensor, w RNNWeights) (out, hT, cT *Tensor) {
 	in, h, p := w.lstmDims("LSTM")
 	n, steps := rnnSeqShape("LSTM", x, in, p, h0)
 	rnnSeqShape("LSTM", x, in, h, c0)
-	out = tp.Result([]int{n, steps, p}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
-	hT = tp.Result([]int{n, p}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
-	cT = tp.Result([]int{n, h}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
+	out = tp.resultNoZero([]int{n, steps, p}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
+	hT = tp.resultNoZero([]int{n, p}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
+	cT = tp.resultNoZero([]int{n, h}, x, h0, c0, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
 	s := newLSTMSeq(tp, n, steps, in, h, p, inputProjWrites(in, w.BIH, w.BHH), out.requiresGrad)
 	s.cs = tp.rawScratch(n * steps * h)
 	if w.WHR != nil {
@@ -49,8 +49,8 @@ func LSTMCell(tp *Tape, x, h, c *Tensor, w RNNWeights) (h1, c1 *Tensor) {
 	in, hd, p := w.lstmDims("LSTMCell")
 	n := rnnCellShape("LSTMCell", x, in, p, h)
 	rnnCellShape("LSTMCell", x, in, hd, c)
-	h1 = tp.Result([]int{n, p}, x, h, c, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
-	c1 = tp.Result([]int{n, hd}, x, h, c, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
+	h1 = tp.resultNoZero([]int{n, p}, x, h, c, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
+	c1 = tp.resultNoZero([]int{n, hd}, x, h, c, w.WIH, w.WHH, w.BIH, w.BHH, w.WHR)
 	s := newLSTMSeq(tp, n, 1, in, hd, p, inputProjWrites(in, w.BIH, w.BHH), h1.requiresGrad)
 	s.cs = c1.Data
 	if w.WHR != nil {
