@@ -83,19 +83,9 @@ func selectBits(mask uint32, a, b float32) float32 {
 	return math.Float32frombits(math.Float32bits(a)&mask | math.Float32bits(b)&^mask)
 }
 
-// lessMask returns all ones when a < b and 0 otherwise (false for NaN),
-// without branching.
-func lessMask(a, b float32) uint32 {
-	return positiveMask(b - a)
-}
-
 // tanhSlice writes tanh of every src element into dst (dst may alias src),
 // eight lanes at a time with AVX2 where available (vec.Tanh).
 func tanhSlice(dst, src []float32) { vec.Tanh(dst, src) }
-
-// log1pPoly holds the coefficients (in s², lowest first) of
-// ln(1+e) = s·Q(s²), s = e/(2+e): Q = 2 + 2s²/3 + 2s⁴/5 + … (2·atanh s).
-var log1pPoly = [...]float32{2, 2.0 / 3, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11, 2.0 / 13, 2.0 / 15, 2.0 / 17}
 
 // normCDFSlice writes Φ(x), the standard normal CDF, of every src element
 // into dst (dst may alias src) via the Numerical Recipes erfc approximation

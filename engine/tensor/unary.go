@@ -25,13 +25,6 @@ func ReLU(tp *Tape, x *Tensor) *Tensor {
 	return out
 }
 
-// relu32 returns max(v, 0) without a data-dependent branch (random signs
-// would defeat branch prediction); NaN stays NaN.
-func relu32(v float32) float32 {
-	b := math.Float32bits(v)
-	return math.Float32frombits(b &^ uint32(int32(b)>>31))
-}
-
 // positiveMask returns all ones when v > 0 (or is a positive NaN) and 0
 // otherwise, without branching.
 func positiveMask(v float32) uint32 {
@@ -207,42 +200,12 @@ func ELU(tp *Tape, x *Tensor, alpha float32) *Tensor {
 // Backward: ∂L/∂x += ∂L/∂out · σ(βx), or ∂L/∂out where βx > threshold.
 func Softplus(tp *Tape, x *Tensor, beta, threshold float32) *Tensor {
 	out, xd := unaryResult(tp, x)
+	vec.Softplus(out.Data, xd, beta, threshold)
 	var sig []float32 // σ(βx), saved for backward
 	if out.requiresGrad {
 		sig = tp.Scratch(len(xd))
-	}
-	// softplus(βx)/β = (max(βx, 0) + ln(1 + e))/β with e = e^{−|βx|} ∈ (0, 1],
-	// ln(1+e) = 2·atanh(s) = s·Q(s²), s = e/(2+e): batched in chunks.
-	inv := 1 / beta
-	var eb, sb [256]float32
-	for lo := 0; lo < len(xd); lo += len(eb) {
-		hi := min(lo+len(eb), len(xd))
-		xs, e, q := xd[lo:hi], eb[:hi-lo], sb[:hi-lo]
-		for i, v := range xs {
-			e[i] = -math.Float32frombits(math.Float32bits(beta*v) & 0x7fffffff)
-		}
-		expSlice(e, e)
-		for i, ev := range e {
-			sv := ev / (2 + ev)
-			q[i] = sv * sv
-		}
-		vec.Poly(q, q, log1pPoly[:])
-		y := out.Data[lo:hi]
-		for i, v := range xs {
-			bx := beta * v
-			ev := e[i]
-			if sig != nil {
-				// σ(βx) = 1/(1+e) for βx ≥ 0, e/(1+e) otherwise.
-				sig[lo+i] = selectBits(lessMask(bx, 0), ev, 1) / (1 + ev)
-			}
-			r := (relu32(bx) + ev/(2+ev)*q[i]) * inv
-			if bx > threshold {
-				r = v
-			}
-			y[i] = r
-		}
-	}
-	if out.requiresGrad {
+		vec.ScaleShift(sig, xd, beta, 0)
+		vec.Sigmoid(sig, sig)
 		tp.record(func() {
 			g, xv, xg := out.Grad, x.Data[:len(out.Grad)], x.Grad[:len(out.Grad)]
 			s := sig[:len(g)]
@@ -259,7 +222,6 @@ func Softplus(tp *Tape, x *Tensor, beta, threshold float32) *Tensor {
 }
 
 const (
-	invSqrt2    = 0.70710678118654752440
 	invSqrt2Pi  = 0.39894228040143267794
 	sqrt2OverPi = 0.79788456080286535588
 	geluCoef    = 0.044715

@@ -504,3 +504,76 @@ c2loop:
 c2done:
 	VZEROUPPER
 	RET
+
+// ln(1+e) = s·Q(s²), s = e/(2+e): Q's coefficients 2/(2k+1), lowest first.
+DATA lp1c<>+0(SB)/4, $0x40000000
+DATA lp1c<>+4(SB)/4, $0x3f2aaaab
+DATA lp1c<>+8(SB)/4, $0x3ecccccd
+DATA lp1c<>+12(SB)/4, $0x3e924925
+DATA lp1c<>+16(SB)/4, $0x3e638e39
+DATA lp1c<>+20(SB)/4, $0x3e3a2e8c
+DATA lp1c<>+24(SB)/4, $0x3e1d89d9
+DATA lp1c<>+28(SB)/4, $0x3e088889
+DATA lp1c<>+32(SB)/4, $0x3df0f0f1
+GLOBL lp1c<>(SB), RODATA|NOPTR, $36
+
+// func softplusAVX2(dst, src *float32, n int, beta, threshold float32)
+// dst[i] = x for βx > threshold, else (max(βx, 0) + ln(1 + e^{−|βx|}))/β,
+// for i < n (n a multiple of 8).
+TEXT ·softplusAVX2(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS beta+24(FP), Y8
+	VBROADCASTSS threshold+28(FP), Y9
+	VBROADCASTSS expc<>+28(SB), Y10
+	VDIVPS       Y8, Y10, Y10 // 1/β
+	VXORPS       Y11, Y11, Y11
+	SHRQ         $3, CX
+
+ploop:
+	TESTQ        CX, CX
+	JZ           pdone
+	VMOVUPS      (SI), Y6
+	VMULPS       Y8, Y6, Y7 // βx
+	VBROADCASTSS expc<>+72(SB), Y0
+	VORPS        Y7, Y0, Y0 // −|βx|
+	VBROADCASTSS expc<>+0(SB), Y1
+	VMAXPS       Y1, Y0, Y0
+	EXPY0                   // e = e^{−|βx|} ∈ (0, 1]
+	VBROADCASTSS lp1c<>+0(SB), Y1
+	VADDPS       Y1, Y0, Y1 // 2 + e
+	VDIVPS       Y1, Y0, Y12 // s = e/(2+e)
+	VMULPS       Y12, Y12, Y13 // s²
+	VBROADCASTSS lp1c<>+32(SB), Y14
+	VBROADCASTSS lp1c<>+28(SB), Y1
+	VFMADD213PS  Y1, Y13, Y14
+	VBROADCASTSS lp1c<>+24(SB), Y1
+	VFMADD213PS  Y1, Y13, Y14
+	VBROADCASTSS lp1c<>+20(SB), Y1
+	VFMADD213PS  Y1, Y13, Y14
+	VBROADCASTSS lp1c<>+16(SB), Y1
+	VFMADD213PS  Y1, Y13, Y14
+	VBROADCASTSS lp1c<>+12(SB), Y1
+	VFMADD213PS  Y1, Y13, Y14
+	VBROADCASTSS lp1c<>+8(SB), Y1
+	VFMADD213PS  Y1, Y13, Y14
+	VBROADCASTSS lp1c<>+4(SB), Y1
+	VFMADD213PS  Y1, Y13, Y14
+	VBROADCASTSS lp1c<>+0(SB), Y1
+	VFMADD213PS  Y1, Y13, Y14
+	VMAXPS       Y11, Y7, Y1 // max(βx, 0)
+	VFMADD231PS  Y14, Y12, Y1 // + s·Q(s²)
+	VMULPS       Y10, Y1, Y1 // / β
+	VCMPPS       $0x1e, Y9, Y7, Y2 // βx > threshold
+	VBLENDVPS    Y2, Y6, Y1, Y1
+	NANFIX(Y1)
+	VMOVUPS      Y1, (DI)
+	ADDQ         $32, SI
+	ADDQ         $32, DI
+	DECQ         CX
+	JMP          ploop
+
+pdone:
+	VZEROUPPER
+	RET

@@ -106,3 +106,31 @@ func eluGo(dst, src []float32, alpha float32) {
 		dst[i] = ELU32(x, alpha)
 	}
 }
+
+// log1pPoly holds the coefficients (in s², lowest first) of
+// ln(1+e) = s·Q(s²), s = e/(2+e): Q = 2 + 2s²/3 + 2s⁴/5 + … (2·atanh s).
+var log1pPoly = [...]float32{2, 2.0 / 3, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11, 2.0 / 13, 2.0 / 15, 2.0 / 17}
+
+// Softplus32 returns ln(1 + e^{βx})/β, or x where βx > threshold
+// (torch.nn.Softplus), computed stably as (max(βx, 0) + ln(1 + e^{−|βx|}))/β.
+func Softplus32(x, beta, threshold float32) float32 {
+	bx := beta * x
+	if bx > threshold {
+		return x
+	}
+	e := Exp32(-float32(math.Abs(float64(bx))))
+	s := e / (2 + e)
+	s2 := s * s
+	q := log1pPoly[8]
+	for k := 7; k >= 0; k-- {
+		q = q*s2 + log1pPoly[k]
+	}
+	return (max(bx, 0) + s*q) / beta
+}
+
+func softplusGo(dst, src []float32, beta, threshold float32) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		dst[i] = Softplus32(x, beta, threshold)
+	}
+}

@@ -62,3 +62,17 @@ func ELU(dst, src []float32, alpha float32) {
 	}
 	eluGo(dst, src, alpha)
 }
+
+//go:noescape
+func softplusAVX2(dst, src *float32, n int, beta, threshold float32)
+
+// Softplus sets dst[i] = ln(1 + e^{β·src[i]})/β, or src[i] where
+// β·src[i] > threshold (torch.nn.Softplus), for i < len(dst); dst may alias src.
+func Softplus(dst, src []float32, beta, threshold float32) {
+	src = src[:len(dst)]
+	if n := split(len(dst)); n > 0 {
+		softplusAVX2(&dst[0], &src[0], n, beta, threshold)
+		dst, src = dst[n:], src[n:]
+	}
+	softplusGo(dst, src, beta, threshold)
+}

@@ -28,6 +28,21 @@ func TestSpecial(t *testing.T) {
 				}
 				return 0.7 * math.Expm1(x)
 			}, -90, 30, 4e-7},
+		{"Softplus", func(d, s []float32) { Softplus(d, s, 1, 20) }, func(x float32) float32 { return Softplus32(x, 1, 20) },
+			func(x float64) float64 {
+				if x > 20 {
+					return x
+				}
+				return math.Log1p(math.Exp(x))
+			}, -80, 30, 1e-6},
+		{"SoftplusBeta", func(d, s []float32) { Softplus(d, s, 2.5, 5) }, func(x float32) float32 { return Softplus32(x, 2.5, 5) },
+			func(x float64) float64 {
+				bx := float64(float32(2.5) * float32(x)) // the kernel's rounded βx
+				if bx > 5 {
+					return x
+				}
+				return math.Log1p(math.Exp(bx)) / 2.5
+			}, -30, 10, 1e-6},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -63,6 +78,7 @@ func TestSpecial(t *testing.T) {
 		{"Tanh", Tanh, []float32{nan, 1, -1, 0, nan, 1, -1, 1e-30, nan}},
 		{"NormCDF", NormCDF, []float32{nan, 1, 0, 0.5, nan, 1, 0, 0.5, nan}},
 		{"ELU", func(d, s []float32) { ELU(d, s, 2) }, []float32{nan, inf, -2, 0, nan, 100, -2, 1e-30, nan}},
+		{"Softplus", func(d, s []float32) { Softplus(d, s, 1, 20) }, []float32{nan, inf, 0, float32(math.Ln2), nan, 100, 3.7200760e-44, float32(math.Ln2), nan}},
 	} {
 		dst := make([]float32, len(src))
 		k.f(dst, src)

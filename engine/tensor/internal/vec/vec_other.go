@@ -69,3 +69,7 @@ func Max(x []float32) float32 { return maxGo(x, float32(math.Inf(-1))) }
 // ELU sets dst[i] = src[i] for src[i] > 0 and α(e^{src[i]} − 1) otherwise,
 // for i < len(dst); dst may alias src.
 func ELU(dst, src []float32, alpha float32) { eluGo(dst, src, alpha) }
+
+// Softplus sets dst[i] = ln(1 + e^{β·src[i]})/β, or src[i] where
+// β·src[i] > threshold (torch.nn.Softplus), for i < len(dst); dst may alias src.
+func Softplus(dst, src []float32, beta, threshold float32) { softplusGo(dst, src, beta, threshold) }
