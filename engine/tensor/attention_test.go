@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -119,4 +120,16 @@ func BenchmarkAttentionPatchTST(b *testing.B) {
 		out, _ := Attention(tp, q, k, v, AttentionConfig{})
 		tp.Backward(SumAll(tp, out))
 	}
+}
+
+// PatchTST-style residual attention: the second layer adds the first
+// layer's pre-softmax scores to its own.
+func ExampleAttention() {
+	const batch, heads, patches, dim = 1, 2, 4, 3
+	q, k, v := RandN(1, batch, heads, patches, dim), RandN(2, batch, heads, patches, dim), RandN(3, batch, heads, patches, dim)
+	tp := NewInferenceTape()
+	out1, scores1 := Attention(tp, q, k, v, AttentionConfig{})
+	out2, scores2 := Attention(tp, out1, k, v, AttentionConfig{Prev: scores1})
+	fmt.Println(out2.Shape, scores2.Shape)
+	// Output: [1 2 4 3] [1 2 4 4]
 }

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -253,4 +254,22 @@ func TestLSTMProjectionPanics(t *testing.T) {
 	if out.Shape[2] != 1 || hT.Shape[1] != 1 || cT.Shape[1] != 2 {
 		t.Fatalf("projected shapes %v %v %v", out.Shape, hT.Shape, cT.Shape)
 	}
+}
+
+// A two-layer LSTM encoder over a batch of sequences: the first layer's
+// hidden states feed the second layer, whose last state summarises each
+// sequence.
+func ExampleLSTM() {
+	const batch, steps, features, hidden = 2, 24, 1, 8
+	layer := func(seed uint64, in int) RNNWeights {
+		return RNNWeights{WIH: RandN(seed, 4*hidden, in), WHH: RandN(seed+1, 4*hidden, hidden),
+			BIH: RandN(seed+2, 4*hidden), BHH: RandN(seed+3, 4*hidden)}
+	}
+	l1, l2 := layer(1, features), layer(5, hidden)
+	x := RandN(9, batch, steps, features)
+	tp := NewInferenceTape()
+	h1, _, _ := LSTM(tp, x, nil, nil, l1)
+	out, hT, cT := LSTM(tp, h1, nil, nil, l2)
+	fmt.Println(out.Shape, hT.Shape, cT.Shape)
+	// Output: [2 24 8] [2 8] [2 8]
 }
