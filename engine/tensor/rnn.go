@@ -149,7 +149,7 @@ func rnnInputProj(x, wih, wihT []float32, bias1, bias2 *Tensor, rows, in, gh int
 	}
 	if wihT != nil {
 		transpose(wihT, wih, gh, in)
-		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(rows, in, x), general(in, gh, wihT), beta, general(rows, gh, g))
+		gemmNN(general(rows, in, x), general(in, gh, wihT), beta, general(rows, gh, g))
 		return
 	}
 	blas32.Gemm(blas.NoTrans, blas.Trans, 1, general(rows, in, x), general(gh, in, wih), beta, general(rows, gh, g))
@@ -166,7 +166,7 @@ func rnnStepGemm(hprev, whh, whhT []float32, n, t, steps, h, gh int, beta float3
 		return
 	}
 	if whhT != nil {
-		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, general(h, gh, whhT), beta, c)
+		gemmNN(a, general(h, gh, whhT), beta, c)
 		return
 	}
 	blas32.Gemm(blas.NoTrans, blas.Trans, 1, a, general(gh, h, whh), beta, c)
@@ -183,7 +183,7 @@ func rnnParamGrads(x *Tensor, hprev []float32, w RNNWeights, dgi, dgh, dT []floa
 			for r0 := 0; r0 < rows; r0 += rnnChunk {
 				r := min(rnnChunk, rows-r0)
 				transpose(dT[:gh*r], d[r0*gh:(r0+r)*gh], r, gh)
-				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(gh, r, dT[:gh*r]), general(r, k, b[r0*k:(r0+r)*k]), 1, general(gh, k, dw))
+				gemmNN(general(gh, r, dT[:gh*r]), general(r, k, b[r0*k:(r0+r)*k]), 1, general(gh, k, dw))
 			}
 			return
 		}
@@ -196,7 +196,7 @@ func rnnParamGrads(x *Tensor, hprev []float32, w RNNWeights, dgi, dgh, dT []floa
 		weightGrad(dgh, hprev, w.WHH.Grad, h)
 	}
 	if x.requiresGrad && in > 0 {
-		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(rows, gh, dgi), general(gh, in, w.WIH.Data), 1, general(rows, in, x.Grad))
+		gemmNN(general(rows, gh, dgi), general(gh, in, w.WIH.Data), 1, general(rows, in, x.Grad))
 	}
 	colSum := func(b *Tensor, d []float32) {
 		if b == nil || !b.requiresGrad {
@@ -212,9 +212,55 @@ func rnnParamGrads(x *Tensor, hprev []float32, w RNNWeights, dgi, dgh, dT []floa
 	colSum(w.BHH, dgh)
 }
 
-// gemmNN computes C = A·B + beta·C.
+// gemmNN computes C = A·B + beta·C for untransposed row-major operands.
+// On the gonum backend it runs axpyGemm, which on this class of machine is
+// two to three times faster than gonum's Sgemm for the recurrent ops'
+// shapes even single-threaded; with OpenBLAS it is blas32.Gemm.
 func gemmNN(a, b blas32.General, beta float32, c blas32.General) {
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, b, beta, c)
+	if !rnnTransposed {
+		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, b, beta, c)
+		return
+	}
+	if a.Rows != c.Rows || b.Rows != a.Cols || b.Cols != c.Cols {
+		panic("tensor: gemmNN shape mismatch")
+	}
+	axpyGemm(a, b, beta, c)
+}
+
+// axpyGemmBlock is the number of columns of B and C processed together,
+// so that a k × block panel of B stays in cache while every row of A uses it.
+const axpyGemmBlock = 256
+
+// axpyGemm computes C = A·B + beta·C as rows of AVX2 axpys (vec.Axpy):
+// C[i, J] += A[i, l]·B[l, J] over column panels J.
+func axpyGemm(a, b blas32.General, beta float32, c blas32.General) {
+	m, k, n := a.Rows, a.Cols, c.Cols
+	if m == 0 || n == 0 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		cr := c.Data[i*c.Stride : i*c.Stride+n]
+		switch beta {
+		case 0:
+			clear(cr)
+		case 1:
+		default:
+			for j := range cr {
+				cr[j] *= beta
+			}
+		}
+	}
+	for j0 := 0; j0 < n; j0 += axpyGemmBlock {
+		j1 := min(j0+axpyGemmBlock, n)
+		for i := 0; i < m; i++ {
+			cr := c.Data[i*c.Stride+j0 : i*c.Stride+j1]
+			for l, av := range a.Data[i*a.Stride : i*a.Stride+k] {
+				if av != 0 {
+					vec.Axpy(cr, b.Data[l*b.Stride+j0:l*b.Stride+j1], av)
+				}
+			}
+		}
+	}
 }
 
 // rawScratch is Tape.Scratch without zeroing a recycled buffer, for
