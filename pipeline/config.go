@@ -167,18 +167,23 @@ func (c *Config) dlqTopic() string {
 	return c.InputTopic + ".dlq"
 }
 
-// LoadSecrets reads the password files named in the configuration, if any.
-// A file's content wins over an environment password; trailing newlines are
-// stripped.
+// LoadSecrets fills empty passwords from STREAMCAST_KAFKA_PASSWORD and
+// STREAMCAST_REDIS_PASSWORD, then reads the password files named in the
+// configuration, if any: a file's content wins over the environment;
+// trailing newlines are stripped.
 func (c *Config) LoadSecrets() error {
 	for _, s := range []struct {
 		what string
+		env  string
 		file string
 		dst  *string
 	}{
-		{"kafka password", c.Kafka.PasswordFile, &c.Kafka.Password},
-		{"redis password", c.RedisAuth.PasswordFile, &c.RedisAuth.Password},
+		{"kafka password", EnvKafkaPassword, c.Kafka.PasswordFile, &c.Kafka.Password},
+		{"redis password", EnvRedisPassword, c.RedisAuth.PasswordFile, &c.RedisAuth.Password},
 	} {
+		if v, ok := os.LookupEnv(s.env); ok && *s.dst == "" {
+			*s.dst = v
+		}
 		if s.file == "" {
 			continue
 		}

@@ -138,6 +138,16 @@ func TestSecretsFromFilesAndRedaction(t *testing.T) {
 	if strings.Contains(s, "k-secret") || strings.Contains(s, "r-secret") || !strings.Contains(s, "REDACTED") {
 		t.Fatalf("String() does not redact: %s", s)
 	}
+	t.Setenv(EnvKafkaPassword, "env-k")
+	t.Setenv(EnvRedisPassword, "env-r")
+	c2 := DefaultConfig()
+	c2.RedisAuth.PasswordFile = rf
+	if err := c2.LoadSecrets(); err != nil {
+		t.Fatal(err)
+	}
+	if c2.Kafka.Password != "env-k" || c2.RedisAuth.Password != "r-secret" {
+		t.Fatalf("env/file precedence: %q %q", c2.Kafka.Password, c2.RedisAuth.Password)
+	}
 	c.Kafka.PasswordFile = filepath.Join(dir, "absent")
 	if err := c.LoadSecrets(); err == nil {
 		t.Fatal("missing password file accepted")
