@@ -49,7 +49,9 @@ func deleteByPrefix(tb testing.TB, rdb redis.UniversalClient, prefix string) {
 	ctx := context.Background()
 	var cursor uint64
 	for {
-		keys, next, err := rdb.Scan(ctx, cursor, prefix+":*", 1000).Result()
+		// prefix* rather than prefix:* also covers derived prefixes
+		// (prefix-N) of sub-tests; test prefixes are unique.
+		keys, next, err := rdb.Scan(ctx, cursor, prefix+"*", 1000).Result()
 		if err != nil {
 			tb.Errorf("cleanup scan: %v", err)
 			return
