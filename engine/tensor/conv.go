@@ -132,8 +132,7 @@ func Conv1d(tp *Tape, x, w, bias *Tensor, cfg Conv1dConfig) *Tensor {
 	}
 	if rowsG > 0 {
 		for gi := 0; gi < g; gi++ {
-			blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
-				general(coutG, rowsG, w.Data[gi*coutG*rowsG:(gi+1)*coutG*rowsG]),
+			gemmNN(general(coutG, rowsG, w.Data[gi*coutG*rowsG:(gi+1)*coutG*rowsG]),
 				general(rowsG, nl, col[gi*rowsG*nl:(gi+1)*rowsG*nl]),
 				0, general(coutG, nl, tmp[gi*coutG*nl:(gi+1)*coutG*nl]))
 		}
@@ -195,7 +194,7 @@ func Conv1d(tp *Tape, x, w, bias *Tensor, cfg Conv1dConfig) *Tensor {
 				dc := general(rowsG, nl, dcol[gi*rowsG*nl:(gi+1)*rowsG*nl])
 				if wT != nil {
 					transpose(wT[wg:wg+coutG*rowsG], w.Data[wg:wg+coutG*rowsG], coutG, rowsG)
-					blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, general(rowsG, coutG, wT[wg:wg+coutG*rowsG]), gg, 0, dc)
+					gemmNN(general(rowsG, coutG, wT[wg:wg+coutG*rowsG]), gg, 0, dc)
 				} else {
 					blas32.Gemm(blas.Trans, blas.NoTrans, 1, general(coutG, rowsG, w.Data[wg:wg+coutG*rowsG]), gg, 0, dc)
 				}
