@@ -5,6 +5,7 @@
 package devkafka
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"time"
@@ -31,6 +32,8 @@ type Options struct {
 	Port int
 	// Log receives broker warnings; nil = discard.
 	Log io.Writer
+	// TLS, if set, makes the brokers listen with TLS only.
+	TLS *tls.Config
 }
 
 // User is one SASL credential. Mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512.
@@ -67,6 +70,9 @@ func Start(o Options) (*Cluster, error) {
 			return nil, fmt.Errorf("devkafka: Port needs exactly one broker, got %d", o.Brokers)
 		}
 		opts = append(opts, kfake.Ports(o.Port))
+	}
+	if o.TLS != nil {
+		opts = append(opts, kfake.TLS(o.TLS))
 	}
 	if o.Log != nil {
 		opts = append(opts, kfake.WithLogger(kfake.BasicLogger(o.Log, kfake.LogLevelWarn)))
