@@ -187,8 +187,7 @@ func Conv1d(tp *Tape, x, w, bias *Tensor, cfg Conv1dConfig) *Tensor {
 			wg := gi * coutG * rowsG
 			gg := general(coutG, nl, gt[gi*coutG*nl:(gi+1)*coutG*nl])
 			if w.requiresGrad {
-				blas32.Gemm(blas.NoTrans, blas.Trans, 1, gg, general(rowsG, nl, col[gi*rowsG*nl:(gi+1)*rowsG*nl]),
-					1, general(coutG, rowsG, w.Grad[wg:wg+coutG*rowsG]))
+				gemmNT(gg, general(rowsG, nl, col[gi*rowsG*nl:(gi+1)*rowsG*nl]), 1, general(coutG, rowsG, w.Grad[wg:wg+coutG*rowsG]))
 			}
 			if x.requiresGrad {
 				dc := general(rowsG, nl, dcol[gi*rowsG*nl:(gi+1)*rowsG*nl])

@@ -227,6 +227,32 @@ func gemmNN(a, b blas32.General, beta float32, c blas32.General) {
 	axpyGemm(a, b, beta, c)
 }
 
+// gemmNT computes C = A·Bᵀ + beta·C for row-major A (m × k) and B (n × k):
+// on the gonum backend as AVX2 dot products of rows (vec.Dot), efficient for
+// long k; with OpenBLAS as blas32.Gemm.
+func gemmNT(a, b blas32.General, beta float32, c blas32.General) {
+	if !rnnTransposed {
+		blas32.Gemm(blas.NoTrans, blas.Trans, 1, a, b, beta, c)
+		return
+	}
+	if a.Rows != c.Rows || b.Rows != c.Cols || a.Cols != b.Cols {
+		panic("tensor: gemmNT shape mismatch")
+	}
+	k := a.Cols
+	for i := 0; i < c.Rows; i++ {
+		ar := a.Data[i*a.Stride : i*a.Stride+k]
+		cr := c.Data[i*c.Stride : i*c.Stride+c.Cols]
+		for j := range cr {
+			d := vec.Dot(ar, b.Data[j*b.Stride:j*b.Stride+k])
+			if beta == 0 {
+				cr[j] = d
+			} else {
+				cr[j] = beta*cr[j] + d
+			}
+		}
+	}
+}
+
 // axpyGemmBlock is the number of columns of B and C processed together,
 // so that a k × block panel of B stays in cache while every row of A uses it.
 const axpyGemmBlock = 256
