@@ -12,7 +12,7 @@ import "github.com/streamcast/streamcast/engine/tensor/internal/vec"
 const attnSmallWork = 1 << 18
 
 func attnUseSmall(lq, lk, d, dv int) bool {
-	return rnnTransposed && lq*lk*max(d, dv) <= attnSmallWork
+	return gonumKernels && lq*lk*max(d, dv) <= attnSmallWork
 }
 
 // attnHead holds one head's operands and the per-call transposition buffers

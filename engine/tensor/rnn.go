@@ -97,10 +97,13 @@ func rnnCellShape(op string, x *Tensor, in, h int, states ...*Tensor) int {
 	return n
 }
 
-// rnnTransposed makes the recurrent ops hand gonum's pure-Go Gemm only
-// untransposed operands, for which its kernels are up to twice as fast; the
-// transposes cost one pass over the data. OpenBLAS needs no help.
-const rnnTransposed = Backend == "gonum"
+// gonumKernels is set on the default (pure-Go gonum) backend. The E2 ops
+// then avoid gonum's transposed Gemm variants (pre-transposing weights and
+// gate gradients, which costs one pass over the data) and run their
+// untransposed products on the AVX2 vec kernels (gemmNN, gemmNT,
+// attention_small.go), which are two to three times faster than gonum's
+// Sgemm for these shapes. With -tags openblas every product is blas32.Gemm.
+const gonumKernels = Backend == "gonum"
 
 // rnnChunk is the number of (batch, step) rows whose gate gradients are
 // transposed at a time for the weight-gradient Gemms.
@@ -217,7 +220,7 @@ func rnnParamGrads(x *Tensor, hprev []float32, w RNNWeights, dgi, dgh, dT []floa
 // two to three times faster than gonum's Sgemm for the recurrent ops'
 // shapes even single-threaded; with OpenBLAS it is blas32.Gemm.
 func gemmNN(a, b blas32.General, beta float32, c blas32.General) {
-	if !rnnTransposed {
+	if !gonumKernels {
 		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, b, beta, c)
 		return
 	}
@@ -231,7 +234,7 @@ func gemmNN(a, b blas32.General, beta float32, c blas32.General) {
 // on the gonum backend as AVX2 dot products of rows (vec.Dot), efficient for
 // long k; with OpenBLAS as blas32.Gemm.
 func gemmNT(a, b blas32.General, beta float32, c blas32.General) {
-	if !rnnTransposed {
+	if !gonumKernels {
 		blas32.Gemm(blas.NoTrans, blas.Trans, 1, a, b, beta, c)
 		return
 	}

@@ -49,7 +49,7 @@ type elmanSeq struct {
 	hprev           []float32 // h_{t−1} for every step
 	dg              []float32 // pre-activation gradients, recording only
 	dh              []float32 // (N, H) gradient flowing to step t−1, recording only
-	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
+	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see gonumKernels), else nil
 }
 
 func newElmanSeq(tp *Tape, n, steps, in, h int, relu, projWrites, record bool) elmanSeq {
@@ -64,7 +64,7 @@ func newElmanSeq(tp *Tape, n, steps, in, h int, relu, projWrites, record bool) e
 		s.dg = tp.rawScratch(n * steps * h)
 		s.dh = tp.Scratch(n * h)
 	}
-	if rnnTransposed {
+	if gonumKernels {
 		s.wihT = tp.Scratch(in * h)
 		s.whhT = tp.Scratch(h * h)
 		if record {

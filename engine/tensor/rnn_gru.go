@@ -49,7 +49,7 @@ type gruSeq struct {
 	hprev           []float32 // h_{t−1} for every step
 	dgi, dgh        []float32 // pre-activation gradients, recording only
 	dh              []float32 // (N, H) gradient flowing to step t−1, recording only
-	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
+	wihT, whhT, dT  []float32 // transposed operands for gonum's Gemm (see gonumKernels), else nil
 }
 
 // newGRUSeq takes unzeroed projection buffers where the forward pass writes
@@ -72,7 +72,7 @@ func newGRUSeq(tp *Tape, n, steps, in, h int, w RNNWeights, record bool) gruSeq 
 		s.dgh = tp.rawScratch(n * steps * 3 * h)
 		s.dh = tp.Scratch(n * h)
 	}
-	if rnnTransposed {
+	if gonumKernels {
 		s.wihT = tp.Scratch(in * 3 * h)
 		s.whhT = tp.Scratch(h * 3 * h)
 		if record {

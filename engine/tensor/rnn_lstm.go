@@ -81,7 +81,7 @@ type lstmSeq struct {
 	dg                 []float32 // pre-activation gradients, recording only
 	dh, dc             []float32 // (N, P) and (N, H) gradients flowing to step t−1, recording only
 	dhs, dhraw         []float32 // projected-state gradients (N, T, P) and (N, H), WHR and recording only
-	wihT, whhT, dT     []float32 // transposed operands for gonum's Gemm (see rnnTransposed), else nil
+	wihT, whhT, dT     []float32 // transposed operands for gonum's Gemm (see gonumKernels), else nil
 	tmp                []float32 // H work row for tanh(c) when not recording
 }
 
@@ -103,7 +103,7 @@ func newLSTMSeq(tp *Tape, n, steps, in, h, p int, projWrites, record bool) lstmS
 		s.dh = tp.Scratch(n * p)
 		s.dc = tp.Scratch(n * h)
 	}
-	if rnnTransposed {
+	if gonumKernels {
 		s.wihT = tp.Scratch(in * 4 * h)
 		s.whhT = tp.Scratch(p * 4 * h)
 		if record {
