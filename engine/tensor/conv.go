@@ -157,7 +157,7 @@ func Conv1d(tp *Tape, x, w, bias *Tensor, cfg Conv1dConfig) *Tensor {
 	var dcol, wT []float32
 	if x.requiresGrad {
 		dcol = tp.rawScratch(len(col)) // written by a beta = 0 Gemm before col2im reads it
-		if gonumKernels {             // gonum: Wᵀ·G as an untransposed product is about twice as fast
+		if gonumKernels {              // gonum: Wᵀ·G as an untransposed product is about twice as fast
 			wT = tp.Scratch(len(w.Data))
 		}
 	}
