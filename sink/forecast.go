@@ -40,6 +40,11 @@ type Forecast struct {
 	Model        string    `json:"model"`
 	ModelVersion string    `json:"model_version"`
 	Horizon      []Point   `json:"horizon"`
+	// JSON, if non-nil, is f's encoding exactly as AppendJSON produces it
+	// (set by Encode). Publishers send these bytes instead of encoding f
+	// again, so a forecast published to several sinks is formatted once.
+	// Whoever changes another field after Encode must reset JSON to nil.
+	JSON []byte `json:"-"`
 }
 
 // Publisher is implemented by KafkaSink and RedisLatest. Publish returns
@@ -129,6 +134,34 @@ func (f *Forecast) AppendJSON(dst []byte) []byte {
 		dst = append(dst, '}')
 	}
 	return append(dst, "]}"...)
+}
+
+// Encode sets fs[i].JSON to fs[i]'s encoding (AppendJSON) for every
+// forecast, writing all of them into one arena: arena[:0] is reused and the
+// grown arena is returned for the next call. The JSON slices share the
+// arena's memory, so the caller must not reuse the arena while the
+// forecasts are in use.
+func Encode(arena []byte, fs []Forecast) []byte {
+	arena = arena[:0]
+	ends := 0
+	for i := range fs {
+		fs[i].JSON = nil
+		arena = fs[i].AppendJSON(arena)
+		// Cap each slice so that an append through it cannot overwrite
+		// the next forecast. (If the arena grows, earlier slices keep
+		// pointing at the previous array, which stays valid.)
+		fs[i].JSON = arena[ends:len(arena):len(arena)]
+		ends = len(arena)
+	}
+	return arena
+}
+
+// appendEncoded appends f.JSON if set, else f's encoding.
+func (f *Forecast) appendEncoded(dst []byte) []byte {
+	if f.JSON != nil {
+		return append(dst, f.JSON...)
+	}
+	return f.AppendJSON(dst)
 }
 
 // appendFloat formats like encoding/json: shortest round-trip, 'e' notation

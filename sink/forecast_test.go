@@ -146,3 +146,30 @@ func TestAppendFloatMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestEncode(t *testing.T) {
+	fs := []Forecast{makeForecast("a", t0, 24, 1.5), makeForecast(`q"uote`, t0.Add(time.Hour), 3, -2e-7), makeForecast("c", t0, 1, 0)}
+	// A tiny arena forces growth mid-way: earlier slices must stay valid.
+	arena := make([]byte, 0, 8)
+	arena = Encode(arena, fs)
+	total := 0
+	for i := range fs {
+		want := fs[i].AppendJSON(nil)
+		if !bytes.Equal(fs[i].JSON, want) {
+			t.Errorf("fs[%d].JSON = %s, want %s", i, fs[i].JSON, want)
+		}
+		if cap(fs[i].JSON) != len(fs[i].JSON) {
+			t.Errorf("fs[%d].JSON has spare capacity %d (appends would clobber the next one)", i, cap(fs[i].JSON)-len(fs[i].JSON))
+		}
+		total += len(want)
+	}
+	if len(arena) != total {
+		t.Errorf("arena holds %d bytes, want %d", len(arena), total)
+	}
+	// Re-encoding after a change refreshes JSON (it is reset before encoding).
+	fs[0].Model = "other"
+	_ = Encode(arena, fs[:1])
+	if want := fs[0].AppendJSON(nil); !bytes.Equal(fs[0].JSON, want) {
+		t.Errorf("re-encoded JSON = %s, want %s", fs[0].JSON, want)
+	}
+}

@@ -135,7 +135,7 @@ func NewKafkaSink(cfg KafkaSinkConfig) (*KafkaSink, error) {
 	return &KafkaSink{w: w}, nil
 }
 
-// Publish encodes and writes fs and returns when all messages are acked.
+// Publish encodes (or takes Forecast.JSON when set) and writes fs and returns when all messages are acked.
 // Invalid forecasts fail the whole call before anything is written.
 // Broker errors are wrapped with ingest.ErrTransient unless they can never
 // succeed on retry (message too large, authorization, invalid topic).
@@ -164,7 +164,7 @@ func (s *KafkaSink) Publish(ctx context.Context, fs []Forecast) error {
 	for i := range fs {
 		data = append(data, fs[i].Series...)
 		keyEnd := len(data)
-		data = fs[i].AppendJSON(data)
+		data = fs[i].appendEncoded(data)
 		ends = append(ends, kafka.Message{Partition: keyEnd, Offset: int64(len(data))})
 	}
 	start := 0

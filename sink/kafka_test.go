@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -63,6 +64,11 @@ func TestKafkaSinkPublish(t *testing.T) {
 		for i := 0; i < nSeries; i++ {
 			batch = append(batch, makeForecast(fmt.Sprintf("meter-%d", i), t0.Add(time.Duration(o)*time.Hour), 24, float64(i*o)))
 		}
+		var arena []byte
+		if o%2 == 1 {
+			// Odd origins go pre-encoded: the sink must send Forecast.JSON.
+			arena = Encode(arena, batch)
+		}
 		if err := s.Publish(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
@@ -89,6 +95,9 @@ func TestKafkaSinkPublish(t *testing.T) {
 		want, ok := byID[f.ID]
 		if !ok || len(f.Horizon) != 24 || f.Horizon[23] != want.Horizon[23] {
 			t.Fatalf("unexpected forecast %s", m.Value)
+		}
+		if wantJSON := want.AppendJSON(nil); !bytes.Equal(m.Value, wantJSON) {
+			t.Fatalf("value %s, want %s", m.Value, wantJSON)
 		}
 		delete(byID, f.ID)
 		if p, seen := partOf[f.Series]; seen && p != m.Partition {

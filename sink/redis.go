@@ -50,7 +50,8 @@ func (r *RedisLatest) Key(series string) string {
 	return r.prefix + ":fc:{" + series + "}"
 }
 
-// Publish stores fs with one pipelined round trip. Redis errors are wrapped
+// Publish stores fs (Forecast.JSON when set, else their encoding) with
+// one pipelined round trip. Redis errors are wrapped
 // with ingest.ErrTransient.
 func (r *RedisLatest) Publish(ctx context.Context, fs []Forecast) error {
 	if len(fs) == 0 {
@@ -66,19 +67,26 @@ func (r *RedisLatest) Publish(ctx context.Context, fs []Forecast) error {
 		bp = new([]byte)
 	}
 	defer r.pool.Put(bp)
-	// One arena for all values; go-redis copies the bytes into its write
-	// buffer when the pipeline executes, before we return.
+	// Values are Forecast.JSON when set (pre-encoded, shared with the other
+	// sinks), else encoded into one arena; go-redis copies the bytes into
+	// its write buffer when the pipeline executes, before we return.
 	data := (*bp)[:0]
 	ends := make([]int, len(fs))
 	for i := range fs {
-		data = fs[i].AppendJSON(data)
+		if fs[i].JSON == nil {
+			data = fs[i].AppendJSON(data)
+		}
 		ends[i] = len(data)
 	}
 	*bp = data
 	pipe := r.rdb.Pipeline()
 	start := 0
 	for i := range fs {
-		pipe.Set(ctx, r.Key(fs[i].Series), data[start:ends[i]], r.TTL)
+		val := fs[i].JSON
+		if val == nil {
+			val = data[start:ends[i]]
+		}
+		pipe.Set(ctx, r.Key(fs[i].Series), val, r.TTL)
 		start = ends[i]
 	}
 	if _, err := pipe.Exec(ctx); err != nil {

@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -134,4 +135,27 @@ func BenchmarkRedisLatestPublish(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "forecasts/s")
+}
+
+func TestRedisLatestPreEncoded(t *testing.T) {
+	rdb, prefix := newRedis(t)
+	r, err := NewRedisLatest(rdb, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	batch := []Forecast{makeForecast("a", t0, 3, 1.25), makeForecast("b", t0, 2, 1e-9), makeForecast("c", t0, 1, 7)}
+	_ = Encode(nil, batch[:2]) // "c" stays unencoded: mixed batches work
+	if err := r.Publish(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range batch {
+		got, err := r.GetRaw(ctx, f.Series)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := f.AppendJSON(nil); !bytes.Equal(got, want) {
+			t.Errorf("%s: stored %s, want %s", f.Series, got, want)
+		}
+	}
 }
