@@ -235,12 +235,20 @@ func (s *KafkaSource) consumePartition(ctx, hctx, gctx context.Context, gen *kaf
 	}
 	log.Debug("partition started", "offset", a.Offset)
 
+	// Offsets are committed by a separate goroutine so that the commit
+	// round trip of batch N overlaps the handling of batch N+1; it is only
+	// ever given an offset after that batch's handler returned nil, and it
+	// is flushed before this function returns.
+	cm := newCommitter(s, gctx, gen, a.ID, log)
+	defer cm.close()
+
 	batch := &Batch{Topic: c.Topic, Partition: a.ID, Messages: make([]kafka.Message, 0, c.MaxBatch)}
 	for stop.Err() == nil {
 		if err := s.fill(stop, r, batch); err != nil && stop.Err() == nil && len(batch.Messages) == 0 {
 			// Returning ends the generation: kafka-go rejoins the group
 			// and every partition restarts from its committed offset.
 			log.Error("fetch failed; ending the generation to rejoin", "err", err)
+			cm.close()
 			s.m.lag.DeleteLabelValues(label)
 			return nil
 		}
@@ -260,12 +268,14 @@ func (s *KafkaSource) consumePartition(ctx, hctx, gctx context.Context, gen *kaf
 		if last.HighWaterMark > 0 {
 			s.m.lag.WithLabelValues(label).Set(float64(max(last.HighWaterMark-(last.Offset+1), 0)))
 		}
-		s.commit(gctx, gen, a.ID, last.Offset+1, log)
+		cm.submit(last.Offset + 1)
 		clear(batch.Messages) // release payloads before reuse
 		batch.Messages = batch.Messages[:0]
 	}
-	// Stay in the generation until it ends (ending it early would make
-	// kafka-go rejoin while Run is shutting down).
+	// Commit what was handled, then stay in the generation until it ends
+	// (ending it early would make kafka-go rejoin while Run is shutting
+	// down).
+	cm.close()
 	<-gctx.Done()
 	s.m.lag.DeleteLabelValues(label)
 	return nil
@@ -329,6 +339,72 @@ func (s *KafkaSource) handle(stop, hctx, gctx context.Context, b *Batch, log *sl
 			return errAbandoned
 		}
 		backoff = min(2*backoff, s.cfg.RetryMax)
+	}
+}
+
+// committer commits one partition's offsets in the background, in order,
+// coalescing offsets submitted while a commit is in flight (only the
+// newest matters: committing next covers every earlier offset).
+type committer struct {
+	s         *KafkaSource
+	gctx      context.Context
+	gen       *kafka.Generation
+	partition int
+	log       *slog.Logger
+
+	mu   sync.Mutex
+	next int64 // -1: nothing pending
+	wake chan struct{}
+	quit chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+func newCommitter(s *KafkaSource, gctx context.Context, gen *kafka.Generation, partition int, log *slog.Logger) *committer {
+	c := &committer{s: s, gctx: gctx, gen: gen, partition: partition, log: log, next: -1,
+		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	go c.run()
+	return c
+}
+
+// submit schedules a commit of next (the offset after a handled batch).
+func (c *committer) submit(next int64) {
+	c.mu.Lock()
+	c.next = next
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default: // a wake-up is already pending; it will see next
+	}
+}
+
+// close commits whatever is pending and stops the goroutine; it returns
+// once the last commit attempt is over. It is idempotent.
+func (c *committer) close() {
+	c.once.Do(func() { close(c.quit) })
+	<-c.done
+}
+
+func (c *committer) run() {
+	defer close(c.done)
+	for {
+		select {
+		case <-c.wake:
+			c.flush()
+		case <-c.quit:
+			c.flush()
+			return
+		}
+	}
+}
+
+func (c *committer) flush() {
+	c.mu.Lock()
+	next := c.next
+	c.next = -1
+	c.mu.Unlock()
+	if next >= 0 {
+		c.s.commit(c.gctx, c.gen, c.partition, next, c.log)
 	}
 }
 
