@@ -23,7 +23,7 @@ func PredictMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		format    string
 	)
 	data.register(fs)
-	fs.StringVar(&modelFile, "model-file", "", "model file written by `streamcast train` (required)")
+	fs.StringVar(&modelFile, "model-file", "", "model file written by streamcast train (required)")
 	fs.StringVar(&format, "format", "json", "output: json (one object) or csv (unique_id,step,forecast)")
 	if _, err := parse(fs, args); err != nil {
 		return err

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -143,15 +142,24 @@ func Load(path string) (*Loaded, error) {
 	if st.Size() > MaxFileSize {
 		return nil, fmt.Errorf("%w: %s is %d bytes, more than the %d allowed", ErrBadFile, path, st.Size(), int64(MaxFileSize))
 	}
-	b := make([]byte, st.Size())
-	if _, err := io.ReadFull(f, b); err != nil {
+	b, release, err := readAll(f, st.Size())
+	if err != nil {
 		return nil, fmt.Errorf("model: read %s: %w", path, err)
 	}
+	defer release()
 	l, err := Decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return l, nil
+}
+
+func readAllPortable(f *os.File, size int64) ([]byte, func(), error) {
+	b := make([]byte, size)
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, nil, err
+	}
+	return b, func() {}, nil
 }
 
 // reader consumes a byte slice with bounds checks.
@@ -298,9 +306,10 @@ func Decode(b []byte) (*Loaded, error) {
 		if !sameDims(p.T.Shape, t.dims) {
 			return nil, fmt.Errorf("%w: tensor %q has shape %v in the file, %s expects %v", ErrBadFile, t.name, t.dims, kind, append([]int(nil), p.T.Shape...))
 		}
+		adviseHuge(p.T.Data)
 		decodeFloats(p.T.Data, t.data)
 	}
-	return &Loaded{Model: m, Meta: bytes.Clone([]byte(meta)), Checksum: binary.LittleEndian.Uint32(b[len(b)-4:])}, nil
+	return &Loaded{Model: m, Meta: []byte(meta), Checksum: binary.LittleEndian.Uint32(b[len(b)-4:])}, nil
 }
 
 // littleEndian reports whether float32 values are stored little endian in
