@@ -93,7 +93,7 @@ type scratch struct {
 	dst     []float64
 	fcs     []sink.Forecast
 	points  []sink.Point
-	enc     []byte // JSON of fcs, shared by both publishers
+	enc     sink.Encoder // JSON of fcs, shared by both publishers
 	applied []features.Observation
 	lat     []float64
 	dupIdx  []int
@@ -202,7 +202,7 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	}
 
 	// Encode once: both publishers send fcs[k].JSON.
-	s.enc = sink.Encode(s.enc, s.fcs[:n])
+	s.enc.Encode(s.fcs[:n])
 
 	// 5. Publish forecasts (Kafka, Redis) and rejects (DLQ) concurrently.
 	if err := h.publish(ctx, s.fcs[:n], s.rejects); err != nil {

@@ -96,7 +96,11 @@ func (f *Forecast) Validate() error {
 // shortest representation that round-trips (the same text encoding/json
 // produces). Non-finite means (rejected by Validate) are written as null so
 // the output is always valid JSON.
-func (f *Forecast) AppendJSON(dst []byte) []byte {
+func (f *Forecast) AppendJSON(dst []byte) []byte { return appendJSON(dst, f, nil) }
+
+// appendJSON implements AppendJSON; a non-nil e memoizes number and time
+// formatting (the output is the same).
+func appendJSON(dst []byte, f *Forecast, e *Encoder) []byte {
 	dst = append(dst, `{"id":`...)
 	if f.ID != "" {
 		dst = appendString(dst, f.ID)
@@ -105,7 +109,7 @@ func (f *Forecast) AppendJSON(dst []byte) []byte {
 		dst = append(dst, '"')
 		dst = appendEscaped(dst, f.Series)
 		dst = append(dst, '/')
-		dst = appendTime(dst, f.OriginTS)
+		dst = e.appendTime(dst, f.OriginTS)
 		dst = append(dst, '/')
 		dst = appendEscaped(dst, f.Model)
 		dst = append(dst, '@')
@@ -115,9 +119,9 @@ func (f *Forecast) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `,"series":`...)
 	dst = appendString(dst, f.Series)
 	dst = append(dst, `,"origin_ts":"`...)
-	dst = appendTime(dst, f.OriginTS)
+	dst = e.appendTime(dst, f.OriginTS)
 	dst = append(dst, `","issued_at":"`...)
-	dst = appendTime(dst, f.IssuedAt)
+	dst = e.appendTime(dst, f.IssuedAt)
 	dst = append(dst, `","model":`...)
 	dst = appendString(dst, f.Model)
 	dst = append(dst, `,"model_version":`...)
@@ -128,9 +132,9 @@ func (f *Forecast) AppendJSON(dst []byte) []byte {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"ts":"`...)
-		dst = appendTime(dst, p.TS)
+		dst = e.appendTime(dst, p.TS)
 		dst = append(dst, `","mean":`...)
-		dst = appendFloat(dst, p.Mean)
+		dst = e.appendFloat(dst, p.Mean)
 		dst = append(dst, '}')
 	}
 	return append(dst, "]}"...)
