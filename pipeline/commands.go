@@ -66,7 +66,7 @@ func harnessFlags(fs *flag.FlagSet, h *harness) *string {
 func DemoMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	h := &harness{
 		Name: "demo", Events: 20000, Series: 7, Rate: 1000, Dataset: "etth1", Seed: 1, Partitions: 6,
-		Model: "snaive", Season: 24, Horizon: 24, HTTP: "127.0.0.1:0", MaxBatch: 500, Progress: true,
+		Model: "snaive", Season: 24, Horizon: 24, HTTP: "127.0.0.1:0", MaxBatch: 1000, Progress: true,
 	}
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	logLevel := harnessFlags(fs, h)

@@ -58,7 +58,9 @@ type Config struct {
 	// HTTP is the listen address of /metrics, /healthz, /readyz and
 	// /v1/forecast/{series}; empty disables the server. Default: ":9464".
 	HTTP string
-	// MaxBatch is the most messages handled per partition batch. Default: 500.
+	// MaxBatch is the most messages handled per partition batch. Default:
+	// 1000 (measured: fewer, larger batches cut the per-batch round trips and
+	// CPU; at 5,000 events/s batches stay small, so latency is unaffected).
 	MaxBatch int
 	// MaxWait bounds how long a partial batch waits for more messages
 	// after its first one (latency vs batch size). Default: 2ms.
@@ -145,7 +147,7 @@ func DefaultConfig() Config {
 		Freq:              time.Hour,
 		History:           1024,
 		HTTP:              ":9464",
-		MaxBatch:          500,
+		MaxBatch:          1000,
 		MaxWait:           2 * time.Millisecond,
 		SessionTimeout:    10 * time.Second,
 		HeartbeatInterval: time.Second,
