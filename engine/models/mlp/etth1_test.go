@@ -113,9 +113,11 @@ func evalTest(t testing.TB, m model.Model, z []float64) scores {
 	return scores{s.mse / f, s.mae / f, s.repMSE / f, s.repMAE / f}
 }
 
-// TestETTh1Learns trains a reduced MLP (hidden 256, 400 steps of 32
+// TestETTh1Learns trains NeuralForecast's default MLP architecture
+// (2×1024, ReLU, MAE, Adam 1e-3) for a shortened schedule (400 steps of 32
 // windows, three learning-rate halvings, NeuralForecast's "standard"
-// per-window scaler) on the ETTh1 training split and requires it to beat
+// per-window scaler; measured MSE 0.0287 / MAE 0.129 against repeat
+// 0.0343 / 0.139 on both BLAS builds) on the ETTh1 training split and requires it to beat
 // the repeat-last-value forecast on the test split in both MSE and MAE, and
 // the untrained network clearly. Without a scaler the MLP overfits the one
 // training series within a few hundred steps (the test period's level
@@ -123,7 +125,6 @@ func evalTest(t testing.TB, m model.Model, z []float64) scores {
 func TestETTh1Learns(t *testing.T) {
 	z := loadOT(t)
 	h := mlp.DefaultHyper(168, 24)
-	h.HiddenSize = 256
 	h.ScalerType = "standard"
 	m, err := mlp.New(h)
 	if err != nil {
