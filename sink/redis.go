@@ -51,7 +51,8 @@ func (r *RedisLatest) Key(series string) string {
 }
 
 // Publish stores fs (Forecast.JSON when set, else their encoding) with
-// one pipelined round trip. Redis errors are wrapped
+// one round trip: a single MSET on a single-node client without TTL, else
+// a pipeline of SETs. Redis errors are wrapped
 // with ingest.ErrTransient.
 func (r *RedisLatest) Publish(ctx context.Context, fs []Forecast) error {
 	if len(fs) == 0 {
@@ -79,6 +80,27 @@ func (r *RedisLatest) Publish(ctx context.Context, fs []Forecast) error {
 		ends[i] = len(data)
 	}
 	*bp = data
+	if c, ok := r.rdb.(*redis.Client); ok && r.TTL <= 0 {
+		// A single node without expiry: one MSET (applied left to right,
+		// so the later of two forecasts of a series wins, as with SETs)
+		// costs redis-server and the client far less than N SETs.
+		// (Cluster and Ring clients shard keys, so they keep the pipeline.)
+		args := make([]any, 1, 1+2*len(fs))
+		args[0] = "mset"
+		start := 0
+		for i := range fs {
+			val := fs[i].JSON
+			if val == nil {
+				val = data[start:ends[i]]
+			}
+			args = append(args, r.Key(fs[i].Series), val)
+			start = ends[i]
+		}
+		if err := c.Do(ctx, args...).Err(); err != nil {
+			return r.publishErr(len(fs), err)
+		}
+		return nil
+	}
 	pipe := r.rdb.Pipeline()
 	start := 0
 	for i := range fs {
@@ -90,12 +112,18 @@ func (r *RedisLatest) Publish(ctx context.Context, fs []Forecast) error {
 		start = ends[i]
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("sink: redis publish: %w", err)
-		}
-		return ingest.Transient(fmt.Errorf("sink: redis publish %d forecasts: %w", len(fs), err))
+		return r.publishErr(len(fs), err)
 	}
 	return nil
+}
+
+// publishErr wraps a failed write of n forecasts: transient unless the
+// context ended.
+func (r *RedisLatest) publishErr(n int, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("sink: redis publish: %w", err)
+	}
+	return ingest.Transient(fmt.Errorf("sink: redis publish %d forecasts: %w", n, err))
 }
 
 // GetRaw returns the stored JSON of series' latest forecast.
