@@ -34,7 +34,7 @@ func PredictMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if format != "json" && format != "csv" {
 		return fmt.Errorf("predict: --format %q: want json or csv: %w", format, errUsage)
 	}
-	l, err := model.Load(modelFile)
+	l, err := model.LoadForInference(modelFile)
 	if err != nil {
 		return err
 	}

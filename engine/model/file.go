@@ -13,7 +13,7 @@ import (
 	"unsafe"
 )
 
-// Model file format, version 1. All integers are unsigned 32-bit little
+// Model file format, version 2. All integers are unsigned 32-bit little
 // endian; strings are a u32 byte length followed by UTF-8 bytes.
 //
 //	magic      8 bytes  "SCMODEL\x00"
@@ -26,6 +26,7 @@ import (
 //	    name   string
 //	    rank   u32      0..tensor.MaxDims
 //	    dims   rank × u32
+//	    pad    zero bytes up to the next multiple of DataAlign (version 2)
 //	    data   numel × float32 (IEEE 754 binary32, little endian)
 //	}
 //	crc        u32      CRC-32C (Castagnoli) of every preceding byte
@@ -35,9 +36,15 @@ import (
 // truncated or foreign file yields an error wrapping ErrBadFile, never a
 // panic. Tensors must match the names and shapes the kind's factory builds
 // from the stored hyper-parameters.
+//
+// Version 2 aligns every tensor's data to DataAlign bytes from the start of
+// the file, so LoadForInference can use the file's page-cache pages as the
+// weights without copying them. Version 1 files (no padding) still load.
 const (
 	Magic         = "SCMODEL\x00"
-	FormatVersion = 1
+	FormatVersion = 2
+	// DataAlign is the file-offset alignment of tensor data in version 2.
+	DataAlign = 64
 	// MaxFileSize bounds the files Load accepts.
 	MaxFileSize = 4*MaxParams + 1<<24
 )
@@ -60,7 +67,7 @@ func Encode(m Model, meta []byte) ([]byte, error) {
 	params := m.Params()
 	size := len(Magic) + 4 + 12 + len(m.Kind()) + len(hyper) + len(meta) + 4 + 4
 	for _, p := range params {
-		size += 8 + len(p.Name) + 4*len(p.T.Shape) + 4*len(p.T.Data)
+		size += 8 + len(p.Name) + 4*len(p.T.Shape) + DataAlign + 4*len(p.T.Data)
 	}
 	buf := make([]byte, 0, size)
 	buf = append(buf, Magic...)
@@ -74,6 +81,9 @@ func Encode(m Model, meta []byte) ([]byte, error) {
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(p.T.Shape)))
 		for _, d := range p.T.Shape {
 			buf = binary.LittleEndian.AppendUint32(buf, uint32(d))
+		}
+		for len(buf)%DataAlign != 0 {
+			buf = append(buf, 0)
 		}
 		for _, v := range p.T.Data {
 			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
@@ -126,6 +136,8 @@ type Loaded struct {
 	Meta []byte
 	// Checksum is the file's CRC-32C; it identifies the weights.
 	Checksum uint32
+
+	aliased bool // some weights alias the decoded bytes
 }
 
 // Load reads a model file written by Save.
@@ -150,6 +162,32 @@ func Load(path string) (*Loaded, error) {
 	l, err := Decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return l, nil
+}
+
+// LoadForInference is Load for models that are only used to predict: on
+// Linux it maps the file read-only and, for version-2 files on little-endian
+// hosts, the weights are the mapped page-cache pages themselves instead of a
+// copy, which saves faulting in a fresh copy of every weight (the bulk of a
+// cold predict's time). The mapping is never released, and writing to the
+// weights (training, an optimiser step) faults: use Load for a model that
+// will be trained. Elsewhere it is Load.
+func LoadForInference(path string) (*Loaded, error) {
+	b, ok, err := mapReadOnly(path)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if !ok {
+		return Load(path)
+	}
+	l, err := decode(b, true)
+	if err != nil {
+		unmap(b)
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !l.aliased {
+		unmap(b)
 	}
 	return l, nil
 }
@@ -221,15 +259,20 @@ type fileTensor struct {
 }
 
 // Decode parses a model file held in memory.
-func Decode(b []byte) (*Loaded, error) {
+func Decode(b []byte) (*Loaded, error) { return decode(b, false) }
+
+// decode is Decode; with alias set, aligned tensor data is used in place
+// (the caller keeps b alive and unmodified for as long as the model lives).
+func decode(b []byte, alias bool) (*Loaded, error) {
 	if len(b) < len(Magic)+8 {
 		return nil, fmt.Errorf("%w: %d bytes is too short for a model file", ErrBadFile, len(b))
 	}
 	if string(b[:len(Magic)]) != Magic {
 		return nil, fmt.Errorf("%w: not a streamcast model file (bad magic %q)", ErrBadFile, b[:len(Magic)])
 	}
-	if v := binary.LittleEndian.Uint32(b[len(Magic):]); v != FormatVersion {
-		return nil, fmt.Errorf("%w: format version %d, this build reads version %d", ErrBadFile, v, FormatVersion)
+	version := binary.LittleEndian.Uint32(b[len(Magic):])
+	if version != 1 && version != FormatVersion {
+		return nil, fmt.Errorf("%w: format version %d, this build reads versions 1 to %d", ErrBadFile, version, FormatVersion)
 	}
 	body := b[:len(b)-4]
 	want := binary.LittleEndian.Uint32(b[len(b)-4:])
@@ -269,6 +312,11 @@ func Decode(b []byte) (*Loaded, error) {
 			numel *= dim
 			t.dims = append(t.dims, dim)
 		}
+		if version >= 2 && r.err == nil {
+			if pad := r.bytes((DataAlign-r.off%DataAlign)%DataAlign, "tensor padding"); r.err == nil && !allZero(pad) {
+				r.fail("tensor %q has non-zero padding", t.name)
+			}
+		}
 		t.data = r.bytes(4*numel, "tensor data")
 		total += numel
 		tensors = append(tensors, t)
@@ -295,6 +343,7 @@ func Decode(b []byte) (*Loaded, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadFile, err)
 	}
 	params := m.Params()
+	aliased := false
 	if len(params) != len(tensors) {
 		return nil, fmt.Errorf("%w: %s has %d tensors, the file holds %d", ErrBadFile, kind, len(params), len(tensors))
 	}
@@ -306,10 +355,26 @@ func Decode(b []byte) (*Loaded, error) {
 		if !sameDims(p.T.Shape, t.dims) {
 			return nil, fmt.Errorf("%w: tensor %q has shape %v in the file, %s expects %v", ErrBadFile, t.name, t.dims, kind, append([]int(nil), p.T.Shape...))
 		}
+		if alias && littleEndian && len(t.data) > 0 && uintptr(unsafe.Pointer(&t.data[0]))%4 == 0 {
+			// The factory's zeroed buffer was never touched, so dropping it
+			// costs no page faults; the weights are the mapped bytes.
+			p.T.Data = unsafe.Slice((*float32)(unsafe.Pointer(&t.data[0])), len(t.data)/4)
+			aliased = true
+			continue
+		}
 		adviseHuge(p.T.Data)
 		decodeFloats(p.T.Data, t.data)
 	}
-	return &Loaded{Model: m, Meta: []byte(meta), Checksum: binary.LittleEndian.Uint32(b[len(b)-4:])}, nil
+	return &Loaded{Model: m, Meta: []byte(meta), Checksum: binary.LittleEndian.Uint32(b[len(b)-4:]), aliased: aliased}, nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // littleEndian reports whether float32 values are stored little endian in

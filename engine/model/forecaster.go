@@ -27,7 +27,7 @@ func ForecastFactory(opts forecast.Options) (forecast.Forecaster, error) {
 	if path == "" {
 		return nil, errors.New("model: forecaster \"neural\" needs Params[\"model_file\"]")
 	}
-	l, err := Load(path)
+	l, err := LoadForInference(path)
 	if err != nil {
 		return nil, err
 	}

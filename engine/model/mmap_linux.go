@@ -39,3 +39,27 @@ func adviseHuge(x []float32) {
 	p := unsafe.Add(unsafe.Pointer(&x[0]), a-start)
 	_ = syscall.Madvise(unsafe.Slice((*byte)(p), e-a), 14 /* MADV_HUGEPAGE */)
 }
+
+// mapReadOnly maps path read-only with every page populated; ok is false
+// when the file cannot be mapped (empty, or mmap unsupported there).
+func mapReadOnly(path string) (b []byte, ok bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, false, err
+	}
+	if st.Size() == 0 || st.Size() > MaxFileSize {
+		return nil, false, nil
+	}
+	b, err = syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_PRIVATE|syscall.MAP_POPULATE)
+	if err != nil {
+		return nil, false, nil
+	}
+	return b, true, nil
+}
+
+func unmap(b []byte) { syscall.Munmap(b) }
