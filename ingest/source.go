@@ -239,7 +239,7 @@ func (s *KafkaSource) consumePartition(ctx, hctx, gctx context.Context, gen *kaf
 	// round trip of batch N overlaps the handling of batch N+1; it is only
 	// ever given an offset after that batch's handler returned nil, and it
 	// is flushed before this function returns.
-	cm := newCommitter(s, gctx, gen, a.ID, log)
+	cm := newCommitter(func(next int64) { s.commit(gctx, gen, a.ID, next, log) })
 	defer cm.close()
 
 	batch := &Batch{Topic: c.Topic, Partition: a.ID, Messages: make([]kafka.Message, 0, c.MaxBatch)}
@@ -346,11 +346,7 @@ func (s *KafkaSource) handle(stop, hctx, gctx context.Context, b *Batch, log *sl
 // coalescing offsets submitted while a commit is in flight (only the
 // newest matters: committing next covers every earlier offset).
 type committer struct {
-	s         *KafkaSource
-	gctx      context.Context
-	gen       *kafka.Generation
-	partition int
-	log       *slog.Logger
+	commit func(next int64) // called from one goroutine, offsets ascending
 
 	mu   sync.Mutex
 	next int64 // -1: nothing pending
@@ -360,8 +356,8 @@ type committer struct {
 	once sync.Once
 }
 
-func newCommitter(s *KafkaSource, gctx context.Context, gen *kafka.Generation, partition int, log *slog.Logger) *committer {
-	c := &committer{s: s, gctx: gctx, gen: gen, partition: partition, log: log, next: -1,
+func newCommitter(commit func(next int64)) *committer {
+	c := &committer{commit: commit, next: -1,
 		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go c.run()
 	return c
@@ -404,7 +400,7 @@ func (c *committer) flush() {
 	c.next = -1
 	c.mu.Unlock()
 	if next >= 0 {
-		c.s.commit(c.gctx, c.gen, c.partition, next, c.log)
+		c.commit(next)
 	}
 }
 
