@@ -26,7 +26,7 @@ type Encoder struct {
 const (
 	numBits   = 12
 	numSlots  = 1 << numBits
-	timeBits  = 8
+	timeBits  = 11
 	timeSlots = 1 << timeBits
 	memoCap   = 31
 )
