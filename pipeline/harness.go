@@ -36,7 +36,8 @@ type harness struct {
 	Horizon    int
 	HTTP       string
 	MaxBatch   int
-	Preload    bool // produce everything before starting the pipeline (rate 0 only)
+	MaxWait    time.Duration // batch fill wait; 0 = the pipeline default
+	Preload    bool          // produce everything before starting the pipeline (rate 0 only)
 	JSON       bool
 	Progress   bool
 	Name       string // "demo" or "bench"
@@ -101,6 +102,9 @@ func (h *harness) run(ctx context.Context, stderr io.Writer, log *slog.Logger) (
 	cfg.Model, cfg.Season, cfg.Horizon = h.Model, h.Season, h.Horizon
 	cfg.HTTP = h.HTTP
 	cfg.MaxBatch = h.MaxBatch
+	if h.MaxWait > 0 {
+		cfg.MaxWait = h.MaxWait
+	}
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.SessionTimeout = 6 * time.Second
 	var rdb redis.UniversalClient
@@ -233,9 +237,17 @@ type producer struct {
 // run produces until total events are written, ctx ends, or d (if > 0)
 // elapsed; at rate > 0 it paces in 5 ms slices.
 func (p *producer) run(ctx context.Context, d time.Duration) error {
+	// kafka-go allocates BatchSize messages for every batch it opens, so a
+	// paced producer (a few messages per partition per 5 ms slice) uses
+	// small batches; otherwise it would allocate ~160 KB per message
+	// batch and its garbage collection would disturb the measured pipeline.
+	batchSize := 1000
+	if p.rate > 0 {
+		batchSize = 64
+	}
 	w := &kafka.Writer{
 		Addr: kafka.TCP(p.brokers...), Topic: harnessIn, Balancer: &kafka.Hash{},
-		RequiredAcks: kafka.RequireAll, BatchSize: 1000, BatchTimeout: 200 * time.Microsecond, BatchBytes: 4 << 20,
+		RequiredAcks: kafka.RequireAll, BatchSize: batchSize, BatchTimeout: 200 * time.Microsecond, BatchBytes: 4 << 20,
 		Transport: &kafka.Transport{},
 	}
 	defer w.Close()

@@ -24,7 +24,11 @@ type KafkaSinkConfig struct {
 	// restarts on the same address does not leave stale pooled connections).
 	Transport *kafka.Transport
 	// BatchSize is the maximum number of messages per produce request and
-	// partition (default 1000).
+	// partition (default 256). kafka-go allocates room for BatchSize
+	// messages (~160 B each) whenever it opens a batch, so at moderate rates,
+	// where each Publish opens a small batch per partition, a large value
+	// is mostly garbage: 1000 doubled the collector's work at 5,000 events/s
+	// without raising the maximum throughput.
 	BatchSize int
 	// BatchBytes bounds a produce request (default 1 MiB).
 	BatchBytes int64
@@ -65,7 +69,7 @@ func (c *KafkaSinkConfig) Validate() error {
 func (c *KafkaSinkConfig) withDefaults() KafkaSinkConfig {
 	d := *c
 	if d.BatchSize == 0 {
-		d.BatchSize = 1000
+		d.BatchSize = 256
 	}
 	if d.BatchBytes == 0 {
 		d.BatchBytes = 1 << 20
