@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/streamcast/streamcast/internal/shareddata"
 )
 
 func TestReadLongCSV(t *testing.T) {
@@ -115,28 +117,8 @@ func TestReadSeriesFile(t *testing.T) {
 	}
 }
 
-// findShared walks up from the working directory to a directory holding shared/data.
-func findShared(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		p := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/data not found above the test directory; skipping real-data test")
-		}
-		dir = parent
-	}
-}
-
 func TestReadETTh1(t *testing.T) {
-	p := filepath.Join(findShared(t), "etth1", "ETTh1.csv")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("ETTh1 absent: %v", err)
-	}
+	p := shareddata.File(t, "etth1", "ETTh1.csv")
 	d, err := ReadSeriesFile(p, "OT")
 	if err != nil {
 		t.Fatal(err)

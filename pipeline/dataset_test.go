@@ -5,28 +5,25 @@ import (
 	"encoding/json"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/streamcast/streamcast/features"
 	"github.com/streamcast/streamcast/sink"
+
+	"github.com/streamcast/streamcast/internal/shareddata"
 )
 
 // TestETTh1EmbeddedUnmodified: the bundled file is byte-for-byte the shared
 // copy (CC BY-ND 4.0 allows only unmodified redistribution).
 func TestETTh1EmbeddedUnmodified(t *testing.T) {
-	dir, _ := os.Getwd()
-	for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		p := filepath.Join(dir, "shared", "data", "etth1", "ETTh1.csv")
-		if b, err := os.ReadFile(p); err == nil {
-			if !bytes.Equal(b, etth1CSV) {
-				t.Fatal("embedded ETTh1.csv differs from the shared original")
-			}
-			return
-		}
+	b, err := os.ReadFile(shareddata.File(t, "etth1", "ETTh1.csv"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Skip("shared/data/etth1/ETTh1.csv not found above the test directory")
+	if !bytes.Equal(b, etth1CSV) {
+		t.Fatal("embedded ETTh1.csv differs from the shared original")
+	}
 }
 
 func TestETTh1Replay(t *testing.T) {

@@ -10,28 +10,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-)
 
-// findSharedData walks up from the working directory to a directory holding
-// shared/data and returns that data path, or "" if none exists.
-func findSharedData(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
+	"github.com/streamcast/streamcast/internal/shareddata"
+)
 
 // readWide reads an M4 wide CSV (header, then id + values, trailing empty
 // fields as padding) into id → values.
@@ -76,14 +57,7 @@ func readWide(path string) (ids []string, rows map[string][]float64, err error) 
 // benchmark: forecasts identical to submission-sNaive-Hourly.csv and the
 // published sMAPE 13.912 / MASE 1.193.
 func TestM4HourlySeasonalNaive(t *testing.T) {
-	data := findSharedData(t)
-	if data == "" {
-		t.Skip("shared/data not found above the working directory; M4 check skipped")
-	}
-	dir := filepath.Join(data, "m4-hourly")
-	if _, err := os.Stat(filepath.Join(dir, "Hourly-train.csv")); err != nil {
-		t.Skipf("M4 hourly data absent: %v", err)
-	}
+	dir := filepath.Dir(shareddata.File(t, "m4-hourly", "Hourly-train.csv"))
 	ids, train, err := readWide(filepath.Join(dir, "Hourly-train.csv"))
 	if err != nil {
 		t.Fatal(err)

@@ -4,13 +4,14 @@ import (
 	"context"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/models/mlp"
 	"github.com/streamcast/streamcast/engine/train"
 	"github.com/streamcast/streamcast/ingest"
+
+	"github.com/streamcast/streamcast/internal/shareddata"
 )
 
 // ETTh1 protocol (shared/data/README.md): train rows 0-8639, validation
@@ -22,28 +23,9 @@ const (
 	ettTestEnd  = 14400
 )
 
-func findShared(t testing.TB) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		p := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/data not found above the test directory; skipping the ETTh1 test")
-		}
-		dir = parent
-	}
-}
-
 // loadOT returns ETTh1's OT column z-scored with the training statistics.
 func loadOT(t testing.TB) []float64 {
-	p := filepath.Join(findShared(t), "etth1", "ETTh1.csv")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("ETTh1 absent: %v", err)
-	}
+	p := shareddata.File(t, "etth1", "ETTh1.csv")
 	d, err := ingest.ReadSeriesFile(p, "OT")
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,46 @@
+// Package shareddata locates the reference datasets (M4 Hourly, ETTh1,
+// Tourism) that accuracy tests read from shared/data beside the repository.
+// The datasets are not part of the repository, so tests that need them skip
+// with a message when they are absent.
+package shareddata
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Find walks up from the working directory to the first directory holding
+// shared/data and returns that data directory.
+func Find() (string, bool) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", false
+	}
+	for {
+		p := filepath.Join(dir, "shared", "data")
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return p, true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
+}
+
+// File returns the path of shared/data/<elem…>, skipping tb with a message
+// naming what is missing when the data directory or the file is absent.
+func File(tb testing.TB, elem ...string) string {
+	tb.Helper()
+	data, ok := Find()
+	if !ok {
+		tb.Skip("shared/data not found above the test directory; skipping the real-data test")
+	}
+	p := filepath.Join(append([]string{data}, elem...)...)
+	if _, err := os.Stat(p); err != nil {
+		tb.Skipf("reference data absent: %v", err)
+	}
+	return p
+}
