@@ -6,24 +6,6 @@ import (
 	"github.com/streamcast/streamcast/engine/tensor/internal/vec"
 )
 
-// view returns an arena tensor header of the given shape whose Data aliases
-// data; it allocates no buffer. (Same header recycling as arena.tensor.)
-func (a *arena) view(shape []int, data []float32) *Tensor {
-	var t *Tensor
-	if a.nten < len(a.tensors) {
-		t = a.tensors[a.nten]
-	} else {
-		t = &Tensor{}
-		a.tensors = append(a.tensors, t)
-	}
-	a.nten++
-	t.setShape(shape)
-	t.Data = data
-	t.Grad = nil
-	t.requiresGrad = false
-	return t
-}
-
 // Reshape returns x with a new shape of the same number of elements; one
 // size may be −1 and is then inferred. The result aliases x: its Data is
 // x.Data and, when gradients flow, its Grad is x.Grad, so no copy is made

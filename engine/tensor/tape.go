@@ -87,7 +87,24 @@ func (tp *Tape) runBackward() {
 // outputs and must record a backward step exactly when the result requires
 // gradients.
 func (tp *Tape) Result(shape []int, inputs ...*Tensor) *Tensor {
-	t := tp.arena.tensor(shape)
+	return tp.result(shape, true, inputs)
+}
+
+// resultNoZero is Result for an op that writes every element of its output:
+// the data buffer holds stale values until then (clearing a large recycled
+// buffer costs as much as a cheap elementwise op). The gradient buffer is
+// still zeroed.
+func (tp *Tape) resultNoZero(shape []int, inputs ...*Tensor) *Tensor {
+	return tp.result(shape, false, inputs)
+}
+
+func (tp *Tape) result(shape []int, zero bool, inputs []*Tensor) *Tensor {
+	t := tp.arena.view(shape, nil)
+	if zero {
+		t.Data = tp.arena.floats(t.Numel())
+	} else {
+		t.Data = tp.arena.floatsNoZero(t.Numel())
+	}
 	if tp.noGrad {
 		return t
 	}
@@ -123,17 +140,22 @@ func (a *arena) reset() {
 	a.nten = 0
 }
 
+// floats returns a zeroed buffer of length n.
 func (a *arena) floats(n int) []float32 {
+	b := a.floatsNoZero(n)
+	clear(b)
+	return b
+}
+
+// floatsNoZero returns a buffer of length n whose contents are stale when it
+// is recycled (fresh buffers are zero).
+func (a *arena) floatsNoZero(n int) []float32 {
 	if a.nbuf < len(a.bufs) {
 		b := a.bufs[a.nbuf]
-		if cap(b) >= n {
-			b = b[:n]
-			clear(b)
-			a.bufs[a.nbuf] = b
-			a.nbuf++
-			return b
+		if cap(b) < n {
+			b = make([]float32, n)
 		}
-		b = make([]float32, n)
+		b = b[:n]
 		a.bufs[a.nbuf] = b
 		a.nbuf++
 		return b
@@ -144,7 +166,8 @@ func (a *arena) floats(n int) []float32 {
 	return b
 }
 
-func (a *arena) tensor(shape []int) *Tensor {
+// view returns a recycled tensor header of the given shape over data.
+func (a *arena) view(shape []int, data []float32) *Tensor {
 	var t *Tensor
 	if a.nten < len(a.tensors) {
 		t = a.tensors[a.nten]
@@ -154,7 +177,7 @@ func (a *arena) tensor(shape []int) *Tensor {
 	}
 	a.nten++
 	t.setShape(shape)
-	t.Data = a.floats(t.Numel())
+	t.Data = data
 	t.Grad = nil
 	t.requiresGrad = false
 	return t
