@@ -14,14 +14,17 @@ import (
 
 // BenchmarkApply measures Store.Apply against the real redis-server: batches
 // of 500 events spread over 1000 series (default config: History 1024, two
-// EWMAs, one exogenous value per event), for several tail lengths. One
-// benchmark op is one event; see the events/s metric.
+// EWMAs), with and without one exogenous value per event, for several tail
+// lengths. One benchmark op is one event; see the events/s metric.
 func BenchmarkApply(b *testing.B) {
-	for _, tail := range []int{0, 24, 168} {
-		b.Run("tail="+strconv.Itoa(tail), func(b *testing.B) {
+	for _, c := range []struct {
+		tail int
+		exog bool
+	}{{0, true}, {24, true}, {168, true}, {24, false}} {
+		b.Run(fmt.Sprintf("tail=%d/exog=%v", c.tail, c.exog), func(b *testing.B) {
 			rdb, cfg := realRedis(b)
 			cpu0 := redisCPU(b, rdb)
-			benchApply(b, newTestStore(b, rdb, cfg), 500, 1000, tail)
+			benchApply(b, newTestStore(b, rdb, cfg), 500, 1000, c.tail, c.exog)
 			// Server CPU per event (all clients of the shared server count,
 			// so this is an upper bound); less noisy than wall time here.
 			b.ReportMetric((redisCPU(b, rdb)-cpu0)*1e6/float64(b.N), "redis-cpu-µs/event")
@@ -33,7 +36,7 @@ func BenchmarkApply(b *testing.B) {
 // backend); expect it to be far slower.
 func BenchmarkApplyMiniredis(b *testing.B) {
 	rdb, cfg := miniRedis(b)
-	benchApply(b, newTestStore(b, rdb, cfg), 500, 1000, 24)
+	benchApply(b, newTestStore(b, rdb, cfg), 500, 1000, 24, true)
 }
 
 // redisCPU returns the server's used_cpu_user + used_cpu_sys in seconds.
@@ -56,7 +59,7 @@ func redisCPU(b *testing.B, rdb redis.UniversalClient) float64 {
 	return sum
 }
 
-func benchApply(b *testing.B, s *Store, batch, nSeries, tail int) {
+func benchApply(b *testing.B, s *Store, batch, nSeries, tail int, exog bool) {
 	ctx := context.Background()
 	names := make([]string, nSeries)
 	for i := range names {
@@ -76,8 +79,10 @@ func benchApply(b *testing.B, s *Store, batch, nSeries, tail int) {
 				Series: names[ev%int64(nSeries)],
 				TS:     start.Add(time.Duration(ev/int64(nSeries)) * time.Minute),
 				Value:  float64(ev%977) * 0.25,
-				Exog:   map[string]float64{"temp": float64(ev % 31)},
 				Source: SourcePos{Topic: "in", Partition: 0, Offset: ev},
+			}
+			if exog {
+				obs[i].Exog = map[string]float64{"temp": float64(ev % 31)}
 			}
 			ev++
 		}

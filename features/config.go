@@ -142,7 +142,7 @@ func (cfg Config) NumFeatures() int {
 // fingerprint cannot be updated under another. Windows, lags, alphas and
 // exogenous names only affect derived features and may change freely.
 func (cfg Config) fingerprint() string {
-	return "v2;h=" + strconv.Itoa(cfg.History)
+	return "v3;h=" + strconv.Itoa(cfg.History)
 }
 
 // isFiniteBounded reports whether v is finite with |v| <= MaxAbsValue.

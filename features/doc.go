@@ -22,13 +22,14 @@
 //
 // # Redis layout
 //
-// Two keys per series, sharing a Redis Cluster hash tag:
+// One string per series, plus a hash for series with exogenous variables,
+// sharing a Redis Cluster hash tag:
 //
-//	<prefix>:{<series>}:h   string of 16·History bytes: a ring of records, each a
-//	                        float64 value and an int64 unix-ms time (little endian)
-//	<prefix>:{<series>}:m   hash: s = "<config fingerprint> <count> <last ts>
-//	                        <last offset> <last partition>",
-//	                        x:<name> = last exogenous values (shortest decimal)
+//	<prefix>:{<series>}:s   48-byte header (layout fingerprint, count, last event
+//	                        time, last offset, last partition; see header.go)
+//	                        followed by a ring of History records, each a float64
+//	                        value and an int64 unix-ms time (little endian)
+//	<prefix>:{<series>}:x   hash: exogenous name = last value (shortest decimal)
 //
 // Memory is therefore about 16·History bytes per series (16 KiB by default)
 // plus a small hash. Keys have no TTL; run Redis with maxmemory-policy
@@ -36,10 +37,17 @@
 // one key of a series and keep the other.
 //
 // Each event is applied by one EVALSHA of a script loaded by Store.Load; a
-// batch of events is one pipelined round trip. The script does O(1) work per
-// event (HGET, SETRANGE, HSET) plus one GETRANGE copying the requested tail.
-// The tail costs Redis CPU in proportion to its length (about 2 ns per byte,
-// 16 bytes per value), so ask only for the values the forecaster needs.
+// batch of events is one pipelined round trip. The script is a
+// compare-and-set on the header: the Store keeps each series' header and
+// input window in a bounded in-process cache, decides from it whether the
+// event is applied, a duplicate or late, and sends the expected and the new
+// header with the 16-byte record. The script writes (GETRANGE, two
+// SETRANGEs, HSET only with exogenous values) only if the stored header is
+// the expected one, and otherwise returns the stored header: the Store then
+// re-reads the series (a second script returns the header and the requested
+// tail) and re-sends its remaining events. The outcome is exactly that of
+// one atomic per-event update, however stale the cache; the steady state
+// costs one small write per event and no history travels back.
 //
 // # Features
 //

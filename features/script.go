@@ -5,82 +5,84 @@ import (
 	"strings"
 )
 
-// applyScript returns the Lua source of the per-event update for cfg. The
-// history size and the configuration fingerprint are compiled in as
-// constants (the script SHA therefore depends on them and on the key prefix).
+// The state of a series is one Redis string, KEYS[1] = <prefix>:{series}:s:
 //
-// KEYS[1] history blob, KEYS[2] meta hash: field s holds the state record
-// "<cfg> <count> <last ts> <last offset> <last partition>" (one field keeps
-// the per-event HSET cheap), fields x:<name> the last exogenous values.
+//	[0, hdrLen)                 header (see header.go): config fingerprint,
+//	                            count, last event time, last offset and partition
+//	[hdrLen, hdrLen + 16·H)     ring of H records: value (float64 LE), time (int64 LE);
+//	                            record i of the series lives in slot i mod H
 //
-// ARGV[1] event time (unix ms, decimal)   ARGV[2] partition (decimal)
-// ARGV[3] offset (decimal, -1 = none)
-// ARGV[4] ring record: value (float64 LE) then time (int64 LE), 16 bytes
-// ARGV[5] tail length                     ARGV[6..] exogenous "x:<name>", value pairs
+// plus, only for series with exogenous variables, a hash KEYS[2] =
+// <prefix>:{series}:x of their last values (decimal strings).
 //
-// Reply: {status, count, last ts (ms), tail records (16 bytes each, oldest first)}.
+// Both scripts do no arithmetic on values and no parsing beyond one
+// integer: the header is built and interpreted in Go, and the update is a
+// compare-and-set on its exact bytes. That keeps the per-event server work
+// to one GETRANGE, two SETRANGEs and a string comparison, and it makes the
+// scripts behave identically on real Redis (Lua 5.1) and miniredis
+// (gopher-lua), which both provide string.byte, tonumber and unpack.
+
+// applyScript returns the Lua source of the per-event update for cfg (the
+// history size is compiled in, and the key prefix appears in a comment so
+// that deployments with different prefixes never share a script SHA).
 //
-// The ring is preallocated to 16·H bytes by the first event of a series, so
-// every later write is one in-place SETRANGE.
+// ARGV[1] the header the caller believes is stored ("" = no state yet)
+// ARGV[2] the header after the event ("" = verify only: nothing is written)
+// ARGV[3] byte offset of the event's ring record
+// ARGV[4] the ring record (16 bytes)
+// ARGV[5..] exogenous name, value pairs
 //
-// The script does no floating-point work at all: values travel as opaque
-// bytes, exogenous values as opaque strings, and every derived quantity
-// (EWMAs included) is computed in Go from the stored history. Online and
-// offline states are therefore bit-identical by construction, and the script
-// needs only Lua 5.1 base and string functions plus redis.call/error_reply,
-// which real Redis and miniredis's gopher-lua both provide (neither struct,
-// cmsgpack nor bit is needed; gopher-lua has none of them). Only integers
-// (times, offsets, counts, all below 2^53) are converted, with tonumber and
-// %d, exact in both implementations.
+// Reply: integer 1 when the stored header equalled ARGV[1] (and the event
+// was written, unless ARGV[2] is empty); otherwise the stored header as a
+// bulk string ("" if none), and nothing was written. Because the header
+// holds the last applied offset, event time and count, equality means the
+// caller's view of the series is current, so its decision (apply, or skip as
+// duplicate or late) is the one the old per-event script made atomically.
 func applyScript(cfg Config) string {
 	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	// The key prefix only appears in a comment: it makes the SHA unique per
-	// prefix, so stores of different deployments never share a cache entry.
-	w("-- streamcast features apply, key prefix %q\n", cfg.KeyPrefix)
-	w("local H = %d\n", cfg.History)
-	w("local CFG = '%s'\n", cfg.fingerprint())
-	b.WriteString(`local rec = redis.call('HGET', KEYS[2], 's')
-local n = 0
-local ts = tonumber(ARGV[1])
-local lts = ts
-local st = 0
-if rec then
-  local cfg, sn, sts, soff, spart = string.match(rec, '^(%S+) (%S+) (%S+) (%S+) (%S+)$')
-  if cfg ~= CFG then
-    return redis.error_reply('SCCONFIG series state was written with config ' .. tostring(cfg) .. ', store uses ' .. CFG)
-  end
-  n = tonumber(sn)
-  lts = tonumber(sts)
-  local off = tonumber(ARGV[3])
-  if off >= 0 and spart == ARGV[2] and off <= tonumber(soff) then
-    st = 1
-  elseif ts <= lts then
-    st = 2
-  end
-end
-if st == 0 then
-  local slot = n % H
-  if n == 0 then redis.call('SETRANGE', KEYS[1], 16 * H - 1, '\0') end
-  redis.call('SETRANGE', KEYS[1], slot * 16, ARGV[4])
-  n = n + 1
-  lts = ts
-  redis.call('HSET', KEYS[2], 's', string.format('%s %d %s %s %s', CFG, n, ARGV[1], ARGV[3], ARGV[2]), unpack(ARGV, 6))
-end
-local k = tonumber(ARGV[5])
+	fmt.Fprintf(&b, "-- streamcast features apply (compare-and-set), key prefix %q\n", cfg.KeyPrefix)
+	fmt.Fprintf(&b, "local RING_END = %d\n", hdrLen+16*cfg.History-1)
+	fmt.Fprintf(&b, "local HDR_END = %d\n", hdrLen-1)
+	b.WriteString(`local cur = redis.call('GETRANGE', KEYS[1], 0, HDR_END)
+if cur ~= ARGV[1] then return cur end
+if ARGV[2] == '' then return 1 end
+if cur == '' then redis.call('SETRANGE', KEYS[1], RING_END, '\0') end
+redis.call('SETRANGE', KEYS[1], tonumber(ARGV[3]), ARGV[4])
+redis.call('SETRANGE', KEYS[1], 0, ARGV[2])
+if #ARGV > 4 then redis.call('HSET', KEYS[2], unpack(ARGV, 5)) end
+return 1
+`)
+	return b.String()
+}
+
+// peekScript returns the Lua source of the read that fills the client-side
+// cache: ARGV[1] = tail length k. Reply: {header, the last min(k, count)
+// ring records oldest first}; {"", ""} for a series without state. The
+// count is read from header bytes [16, 23) (little endian; counts stay
+// below 2^53, so seven bytes and Lua's doubles are exact).
+func peekScript(cfg Config) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "-- streamcast features peek, key prefix %q\n", cfg.KeyPrefix)
+	fmt.Fprintf(&b, "local H = %d\nlocal HDR = %d\n", cfg.History, hdrLen)
+	b.WriteString(`local h = redis.call('GETRANGE', KEYS[1], 0, HDR - 1)
+if #h < HDR then return {h, ''} end
+local b1, b2, b3, b4, b5, b6, b7 = string.byte(h, 17, 23)
+local n = ((((((b7 * 256 + b6) * 256 + b5) * 256 + b4) * 256 + b3) * 256 + b2) * 256) + b1
+local k = tonumber(ARGV[1])
 if k > n then k = n end
+if k > H then k = H end
 local tb = ''
 if k > 0 then
   local e = n % H
   local s = e - k
   if s >= 0 then
-    tb = redis.call('GETRANGE', KEYS[1], s * 16, e * 16 - 1)
+    tb = redis.call('GETRANGE', KEYS[1], HDR + s * 16, HDR + e * 16 - 1)
   else
-    tb = redis.call('GETRANGE', KEYS[1], (H + s) * 16, H * 16 - 1)
-    if e > 0 then tb = tb .. redis.call('GETRANGE', KEYS[1], 0, e * 16 - 1) end
+    tb = redis.call('GETRANGE', KEYS[1], HDR + (H + s) * 16, HDR + H * 16 - 1)
+    if e > 0 then tb = tb .. redis.call('GETRANGE', KEYS[1], HDR, HDR + e * 16 - 1) end
   end
 end
-return {st, n, lts, tb}
+return {h, tb}
 `)
 	return b.String()
 }

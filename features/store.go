@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
-	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -18,48 +20,145 @@ import (
 // Store keeps series state in Redis. It is safe for concurrent use; batches
 // touching the same series should still be applied from one goroutine at a
 // time (as a Kafka partition consumer does) to keep their order.
+//
+// The Store caches each series' header and input window in process (see
+// StoreOptions.CacheSeries), so the steady-state cost of an event is one
+// compare-and-set EVALSHA that sends a 16-byte record and receives an
+// integer; the cache is filled by one extra pipelined read the first time a
+// series is seen (or after it was evicted or changed elsewhere).
 type Store struct {
-	rdb    redis.UniversalClient
-	cfg    Config
-	script string
-	sha    string
+	rdb        redis.UniversalClient
+	cfg        Config
+	fp         string
+	script     string
+	sha        string
+	peek       string
+	peekSHA    string
+	cache      *viewCache
+	scratch    sync.Pool // *applyScratch
+	cacheMiss  atomic.Int64
+	casRetries atomic.Int64
 }
 
-// NewStore returns a Store for cfg on rdb. Call Load before Apply.
+// StoreOptions tunes a Store.
+type StoreOptions struct {
+	// CacheSeries bounds the number of series whose header and input
+	// window are cached in process, rounded up to a multiple of 64
+	// (default 100,000; each costs about 150 bytes plus 8 bytes per window
+	// value). A full cache evicts an arbitrary series of the same shard.
+	CacheSeries int
+}
+
+// NewStore returns a Store for cfg on rdb with default options. Call Load
+// before Apply.
 func NewStore(rdb redis.UniversalClient, cfg Config) (*Store, error) {
+	return NewStoreWithOptions(rdb, cfg, StoreOptions{})
+}
+
+// NewStoreWithOptions is NewStore with options.
+func NewStoreWithOptions(rdb redis.UniversalClient, cfg Config, opt StoreOptions) (*Store, error) {
 	if rdb == nil {
 		return nil, errors.New("features: nil redis client")
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	src := applyScript(cfg)
+	if opt.CacheSeries < 0 {
+		return nil, fmt.Errorf("features: CacheSeries %d must be >= 0", opt.CacheSeries)
+	}
+	if opt.CacheSeries == 0 {
+		opt.CacheSeries = 100_000
+	}
+	s := &Store{rdb: rdb, cfg: cfg, fp: cfg.fingerprint(), cache: newViewCache(opt.CacheSeries)}
+	s.script, s.sha = applyScript(cfg), scriptSHA(applyScript(cfg))
+	s.peek, s.peekSHA = peekScript(cfg), scriptSHA(peekScript(cfg))
+	return s, nil
+}
+
+func scriptSHA(src string) string {
 	sum := sha1.Sum([]byte(src))
-	return &Store{rdb: rdb, cfg: cfg, script: src, sha: hex.EncodeToString(sum[:])}, nil
+	return hex.EncodeToString(sum[:])
 }
 
 // Config returns the store's configuration.
 func (s *Store) Config() Config { return s.cfg }
 
-// Load registers the update script with Redis (SCRIPT LOAD; on a cluster
+// CacheStats returns the number of cache misses (series read from Redis
+// before their events could be applied) and of compare-and-set conflicts
+// (events re-sent because the stored header differed from the cached one).
+func (s *Store) CacheStats() (misses, conflicts int64) {
+	return s.cacheMiss.Load(), s.casRetries.Load()
+}
+
+// ForgetCache drops every cached series view (for example when partitions
+// were reassigned). It is never needed for correctness.
+func (s *Store) ForgetCache() { s.cache.clear() }
+
+// Load registers the scripts with Redis (SCRIPT LOAD; on a cluster
 // client, on every master). Apply calls it again by itself after NOSCRIPT.
 func (s *Store) Load(ctx context.Context) error {
-	sha, err := s.rdb.ScriptLoad(ctx, s.script).Result()
-	if err != nil {
-		return wrapRedisErr("script load", err)
-	}
-	if sha != s.sha {
-		return fmt.Errorf("features: script load: server returned sha %s, expected %s", sha, s.sha)
+	for _, sc := range [...]struct{ src, sha string }{{s.script, s.sha}, {s.peek, s.peekSHA}} {
+		sha, err := s.rdb.ScriptLoad(ctx, sc.src).Result()
+		if err != nil {
+			return wrapRedisErr("script load", err)
+		}
+		if sha != sc.sha {
+			return fmt.Errorf("features: script load: server returned sha %s, expected %s", sha, sc.sha)
+		}
 	}
 	return nil
 }
 
-// Keys returns the Redis keys holding series' state (history blob, meta
-// hash). Both carry the hash tag {series}.
+// Keys returns the Redis keys holding a series' state: the state blob
+// (header and history ring) and the hash of last exogenous values. Both
+// carry the hash tag {series}.
 func (s *Store) Keys(series string) [2]string {
 	base := s.cfg.KeyPrefix + ":{" + series + "}:"
-	return [2]string{base + "h", base + "m"}
+	return [2]string{base + "s", base + "x"}
 }
+
+// work is one series' view during an Apply call.
+type work struct {
+	view   seriesView
+	keys   [2]string
+	cold   bool // the view must be (re)read from Redis first
+}
+
+type applyScratch struct {
+	works   map[string]*work
+	free    []*work
+	pending []int
+	retry   []int
+	args    [][]any
+	cmds    []*redis.Cmd
+	recs    []byte
+	tailArg string
+}
+
+func (sc *applyScratch) work(series string) (*work, bool) {
+	if w, ok := sc.works[series]; ok {
+		return w, true
+	}
+	var w *work
+	if n := len(sc.free); n > 0 {
+		w, sc.free = sc.free[n-1], sc.free[:n-1]
+	} else {
+		w = &work{}
+	}
+	sc.works[series] = w
+	return w, false
+}
+
+func (sc *applyScratch) reset() {
+	for k, w := range sc.works {
+		w.view.raw, w.keys = "", [2]string{}
+		sc.free = append(sc.free, w)
+		delete(sc.works, k)
+	}
+}
+
+// maxApplyRounds bounds the compare-and-set rounds of one Apply call.
+const maxApplyRounds = 5
 
 // Apply applies obs in order, each atomically by one EVALSHA, all in one
 // pipelined round trip, and stores the outcome of obs[i] in dst[i] (tail
@@ -67,11 +166,17 @@ func (s *Store) Keys(series string) [2]string {
 // and tail must be in [0, History]. Invalid observations (see
 // Observation.Validate) are not sent and get Status Invalid.
 //
-// If Redis lost the script (NOSCRIPT), Apply reloads it and re-sends the
-// affected events once, in order. (After a SCRIPT FLUSH every later EVALSHA
-// of the pipeline fails, so the re-sent events are a suffix of the batch and
-// keep their order relative to the applied ones.) On error some events of the batch may have
-// been applied; re-applying the whole batch is safe for events with source
+// Each EVALSHA is a compare-and-set on the series' stored header (count,
+// last event time, last source offset and partition): the Store decides
+// from its cached view whether the event is applied, a duplicate or late,
+// and the script writes (or, for a skip, confirms) only if the stored header
+// still equals that view. Series not cached are read first, in one more
+// pipelined round trip; a conflict (the state changed elsewhere) re-reads
+// the series and re-sends its remaining events, up to maxApplyRounds.
+//
+// If Redis lost the scripts (NOSCRIPT), Apply reloads them and re-sends the
+// affected events. On error some events of the batch may have been
+// applied; re-applying the whole batch is safe for events with source
 // offsets (they come back as Duplicate). Errors wrap ErrTransient when a
 // retry may succeed.
 func (s *Store) Apply(ctx context.Context, obs []Observation, tail int, dst []Result) error {
@@ -84,109 +189,226 @@ func (s *Store) Apply(ctx context.Context, obs []Observation, tail int, dst []Re
 	if len(obs) == 0 {
 		return nil
 	}
-	arena := make([]byte, 16*len(obs))
-	args := make([][]any, len(obs))
-	tailArg := strconv.Itoa(tail)
-	send := make([]int, 0, len(obs))
+	sc, _ := s.scratch.Get().(*applyScratch)
+	if sc == nil {
+		sc = &applyScratch{works: make(map[string]*work)}
+	}
+	defer func() { sc.reset(); s.scratch.Put(sc) }()
+	if sc.tailArg == "" || sc.tailArg != strconv.Itoa(tail) {
+		sc.tailArg = strconv.Itoa(tail)
+	}
+
+	sc.pending = sc.pending[:0]
 	for i := range obs {
 		ob := &obs[i]
 		if ob.Validate() != nil {
 			dst[i] = Result{Status: Invalid, Tail: dst[i].Tail[:0]}
 			continue
 		}
-		ms := ob.TS.UnixMilli()
-		x := normValue(ob.Value)
-		rec := arena[16*i : 16*i+16 : 16*i+16]
-		binary.LittleEndian.PutUint64(rec, math.Float64bits(x))
-		binary.LittleEndian.PutUint64(rec[8:], uint64(ms))
-		keys := s.Keys(ob.Series)
-		a := make([]any, 0, 10+2*len(ob.Exog))
-		a = append(a, "evalsha", s.sha, 2, keys[0], keys[1],
-			strconv.FormatInt(ms, 10), strconv.Itoa(ob.Source.Partition), strconv.FormatInt(ob.Source.Offset, 10),
-			rec, tailArg)
-		for k, v := range ob.Exog {
-			a = append(a, "x:"+k, strconv.FormatFloat(normValue(v), 'g', -1, 64))
+		sc.pending = append(sc.pending, i)
+		w, seen := sc.work(ob.Series)
+		if seen {
+			continue
 		}
-		args[i] = a
-		send = append(send, i)
+		w.keys = s.Keys(ob.Series)
+		w.cold = !s.cache.get(ob.Series, &w.view, tail)
 	}
-	cmds := make([]*redis.Cmd, len(obs))
-	retry, err := s.exec(ctx, send, args, cmds)
-	if err != nil {
-		return err
-	}
-	if len(retry) > 0 {
-		if err := s.Load(ctx); err != nil {
+	for round := 0; len(sc.pending) > 0; round++ {
+		if round == maxApplyRounds {
+			return fmt.Errorf("features: apply: %w: state of %d events kept changing during %d compare-and-set rounds",
+				ErrTransient, len(sc.pending), maxApplyRounds)
+		}
+		if err := s.fill(ctx, obs, sc, tail, 0); err != nil {
 			return err
 		}
-		again, err := s.exec(ctx, retry, args, cmds)
+		noscript, err := s.casRound(ctx, obs, sc, dst)
 		if err != nil {
 			return err
 		}
-		if len(again) > 0 { // flushed again right after loading: let the caller retry
-			return fmt.Errorf("features: apply: %w: %w", ErrTransient, cmds[again[0]].Err())
+		if noscript {
+			if err := s.Load(ctx); err != nil {
+				return err
+			}
 		}
 	}
-	for _, i := range send {
-		if err := decodeReply(cmds[i], &dst[i]); err != nil {
-			return fmt.Errorf("features: apply: series %q: %w", obs[i].Series, err)
+	for series, w := range sc.works {
+		if w.cold {
+			s.cache.drop(series)
+		} else {
+			s.cache.put(series, &w.view)
 		}
 	}
 	return nil
 }
 
-// exec sends EVALSHA for the events idx in one pipeline and returns those
-// that failed with NOSCRIPT, or the first other error.
-func (s *Store) exec(ctx context.Context, idx []int, args [][]any, cmds []*redis.Cmd) ([]int, error) {
-	if len(idx) == 0 {
-		return nil, nil
-	}
+// fill reads the views of the cold series among the pending events (one
+// pipelined round trip).
+func (s *Store) fill(ctx context.Context, obs []Observation, sc *applyScratch, tail, depth int) error {
 	pipe := s.rdb.Pipeline()
-	for _, i := range idx {
-		cmd := redis.NewCmd(ctx, args[i]...)
+	cmds := sc.cmds[:0]
+	var cold []*work
+	for _, i := range sc.pending {
+		w := sc.works[obs[i].Series]
+		if !w.cold || slices.Contains(cold, w) {
+			continue
+		}
+		cold = append(cold, w)
+		cmd := redis.NewCmd(ctx, "evalsha", s.peekSHA, 1, w.keys[0], sc.tailArg)
+		cmd.SetFirstKeyPos(3)
+		_ = pipe.Process(ctx, cmd)
+		cmds = append(cmds, cmd)
+	}
+	sc.cmds = cmds
+	if len(cold) == 0 {
+		return nil
+	}
+	s.cacheMiss.Add(int64(len(cold)))
+	_, _ = pipe.Exec(ctx) // errors are inspected per command
+	reload := false
+	for k, w := range cold {
+		err := cmds[k].Err()
+		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			reload = true
+			continue
+		}
+		if err != nil {
+			return wrapRedisErr("read state", err)
+		}
+		if err := s.decodePeek(cmds[k], w, tail); err != nil {
+			return err
+		}
+		w.cold = false
+	}
+	if reload {
+		if depth > 0 {
+			return fmt.Errorf("features: read state: %w: scripts were flushed again right after loading", ErrTransient)
+		}
+		if err := s.Load(ctx); err != nil {
+			return err
+		}
+		return s.fill(ctx, obs, sc, tail, depth+1)
+	}
+	return nil
+}
+
+func (s *Store) decodePeek(cmd *redis.Cmd, w *work, tail int) error {
+	v, ok := cmd.Val().([]any)
+	if !ok || len(v) != 2 {
+		return fmt.Errorf("features: read state: unexpected reply %T %v", cmd.Val(), cmd.Val())
+	}
+	h, ok1 := v[0].(string)
+	tb, ok2 := v[1].(string)
+	if !ok1 || !ok2 || len(tb)%16 != 0 {
+		return fmt.Errorf("features: read state: unexpected reply %v", v)
+	}
+	if cap(w.view.tail) != tail {
+		w.view.tail = make([]float64, 0, tail)
+	}
+	w.view.tail = w.view.tail[:0]
+	w.view.raw = h
+	if h == "" {
+		w.view.hdr = header{lastOff: -1}
+		return nil
+	}
+	hdr, err := decodeHeader(h, s.fp)
+	if err != nil {
+		return fmt.Errorf("features: read state %s: %w", w.keys[0], err)
+	}
+	w.view.hdr = hdr
+	for j := 0; j < len(tb); j += 16 {
+		w.view.tail = append(w.view.tail, math.Float64frombits(binary.LittleEndian.Uint64([]byte(tb[j:j+8]))))
+	}
+	return nil
+}
+
+// casRound sends one compare-and-set per pending event, in order, planned
+// against the works' views, and keeps in sc.pending the events to send
+// again (conflicts, NOSCRIPT). It reports whether the scripts must be
+// reloaded.
+func (s *Store) casRound(ctx context.Context, obs []Observation, sc *applyScratch, dst []Result) (bool, error) {
+	n := len(sc.pending)
+	sc.recs = grow(sc.recs, 16*n)
+	sc.args = grow(sc.args, n)
+	sc.cmds = grow(sc.cmds, n)
+	pipe := s.rdb.Pipeline()
+	for k, i := range sc.pending {
+		ob := &obs[i]
+		w := sc.works[ob.Series]
+		v := &w.view
+		expect := v.raw
+		ts := ob.TS.UnixMilli()
+		st := Applied
+		if v.hdr.count > 0 {
+			if ob.Source.Offset >= 0 && int32(ob.Source.Partition) == v.hdr.lastPart && ob.Source.Offset <= v.hdr.lastOff {
+				st = Duplicate
+			} else if ts <= v.hdr.lastTS {
+				st = Late
+			}
+		}
+		a := sc.args[k][:0]
+		a = append(a, "evalsha", s.sha, 2, w.keys[0], w.keys[1], expect)
+		if st == Applied {
+			x := normValue(ob.Value)
+			rec := sc.recs[16*k : 16*k+16 : 16*k+16]
+			binary.LittleEndian.PutUint64(rec, math.Float64bits(x))
+			binary.LittleEndian.PutUint64(rec[8:], uint64(ts))
+			slot := hdrLen + 16*(v.hdr.count%int64(s.cfg.History))
+			v.apply(x, ts, ob.Source.Offset, int32(ob.Source.Partition), s.fp)
+			a = append(a, v.raw, slot, rec)
+			for name, val := range ob.Exog {
+				a = append(a, name, strconv.FormatFloat(normValue(val), 'g', -1, 64))
+			}
+		} else {
+			a = append(a, "")
+		}
+		sc.args[k] = a
+		r := &dst[i]
+		r.Status, r.Count = st, v.hdr.count
+		r.LastTS = time.Time{}
+		if v.hdr.count > 0 {
+			r.LastTS = time.UnixMilli(v.hdr.lastTS).UTC()
+		}
+		r.Tail = append(r.Tail[:0], v.tail...)
+		cmd := redis.NewCmd(ctx, a...)
 		cmd.SetFirstKeyPos(3) // route by KEYS[1] on cluster clients
 		_ = pipe.Process(ctx, cmd)
-		cmds[i] = cmd
+		sc.cmds[k] = cmd
 	}
 	_, execErr := pipe.Exec(ctx)
-	var noscript []int
-	for _, i := range idx {
-		err := cmds[i].Err()
-		if err == nil {
-			continue
+	sc.retry = sc.retry[:0]
+	noscript := false
+	for k, i := range sc.pending {
+		cmd := sc.cmds[k]
+		err := cmd.Err()
+		switch {
+		case err == nil:
+			if _, ok := cmd.Val().(int64); ok {
+				continue // done: dst[i] stands
+			}
+			if _, ok := cmd.Val().(string); !ok {
+				return false, fmt.Errorf("features: apply: unexpected script reply %T %v", cmd.Val(), cmd.Val())
+			}
+			s.casRetries.Add(1)
+		case redis.HasErrorPrefix(err, "NOSCRIPT"):
+			noscript = true
+		default:
+			return false, wrapRedisErr("apply", err)
 		}
-		if redis.HasErrorPrefix(err, "NOSCRIPT") {
-			noscript = append(noscript, i)
-			continue
-		}
-		return nil, wrapRedisErr("apply", err)
+		sc.works[obs[i].Series].cold = true
+		sc.retry = append(sc.retry, i)
 	}
-	if execErr != nil && len(noscript) == 0 {
-		return nil, wrapRedisErr("apply", execErr)
+	if execErr != nil && len(sc.retry) == 0 {
+		return false, wrapRedisErr("apply", execErr)
 	}
+	sc.pending, sc.retry = sc.retry, sc.pending
 	return noscript, nil
 }
 
-func decodeReply(cmd *redis.Cmd, r *Result) error {
-	v, ok := cmd.Val().([]any)
-	if !ok || len(v) != 4 {
-		return fmt.Errorf("unexpected script reply %T %v", cmd.Val(), cmd.Val())
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
 	}
-	st, ok1 := v[0].(int64)
-	n, ok2 := v[1].(int64)
-	lts, ok3 := v[2].(int64)
-	tb, ok4 := v[3].(string)
-	if !ok1 || !ok2 || !ok3 || !ok4 || st < 0 || st > int64(Late) || len(tb)%16 != 0 {
-		return fmt.Errorf("unexpected script reply %v", v)
-	}
-	r.Status = Status(st)
-	r.Count = n
-	r.LastTS = time.UnixMilli(lts).UTC()
-	r.Tail = r.Tail[:0]
-	for j := 0; j < len(tb); j += 16 {
-		r.Tail = append(r.Tail, math.Float64frombits(binary.LittleEndian.Uint64([]byte(tb[j:j+8]))))
-	}
-	return nil
+	return s[:n]
 }
 
 // State reads the full state of series (one round trip). It returns an
@@ -206,29 +428,29 @@ func (s *Store) State(ctx context.Context, series string) (*State, error) {
 // entries for series without state are nil.
 func (s *Store) States(ctx context.Context, series []string) ([]*State, error) {
 	pipe := s.rdb.Pipeline()
-	metas := make([]*redis.MapStringStringCmd, len(series))
 	blobs := make([]*redis.StringCmd, len(series))
+	exogs := make([]*redis.MapStringStringCmd, len(series))
 	for i, name := range series {
 		keys := s.Keys(name)
-		metas[i] = pipe.HGetAll(ctx, keys[1])
 		blobs[i] = pipe.Get(ctx, keys[0])
+		exogs[i] = pipe.HGetAll(ctx, keys[1])
 	}
 	_, _ = pipe.Exec(ctx) // errors are inspected per command below
 	for i := range series {
-		if err := metas[i].Err(); err != nil {
+		if err := blobs[i].Err(); err != nil && !errors.Is(err, redis.Nil) {
 			return nil, wrapRedisErr("state", err)
 		}
-		if err := blobs[i].Err(); err != nil && !errors.Is(err, redis.Nil) {
+		if err := exogs[i].Err(); err != nil {
 			return nil, wrapRedisErr("state", err)
 		}
 	}
 	out := make([]*State, len(series))
 	for i, name := range series {
-		meta := metas[i].Val()
-		if len(meta) == 0 {
+		blob := blobs[i].Val()
+		if blob == "" {
 			continue
 		}
-		st, err := s.decodeState(name, meta, blobs[i].Val())
+		st, err := s.decodeState(name, blob, exogs[i].Val())
 		if err != nil {
 			return nil, fmt.Errorf("features: state %q: %w", name, err)
 		}
@@ -237,52 +459,37 @@ func (s *Store) States(ctx context.Context, series []string) ([]*State, error) {
 	return out, nil
 }
 
-func (s *Store) decodeState(series string, meta map[string]string, blob string) (*State, error) {
-	fields := strings.Fields(meta["s"])
-	if len(fields) == 0 || fields[0] != s.cfg.fingerprint() {
-		return nil, fmt.Errorf("%w: stored record %q, store uses config %q", ErrConfigMismatch, meta["s"], s.cfg.fingerprint())
+func (s *Store) decodeState(series, blob string, exog map[string]string) (*State, error) {
+	if len(blob) < hdrLen {
+		return nil, fmt.Errorf("corrupt state: %d bytes", len(blob))
 	}
-	if len(fields) != 5 {
-		return nil, fmt.Errorf("corrupt state record %q", meta["s"])
-	}
-	st := NewState(series)
-	var err error
-	parseInt := func(i int) int64 {
-		v, e := strconv.ParseInt(fields[i], 10, 64)
-		if e != nil && err == nil {
-			err = fmt.Errorf("state record %q: %w", meta["s"], e)
-		}
-		return v
-	}
-	parseFloat := func(str string) float64 {
-		v, e := strconv.ParseFloat(str, 64)
-		if e != nil && err == nil {
-			err = fmt.Errorf("state field %q: %w", str, e)
-		}
-		return v
-	}
-	st.Count = parseInt(1)
-	st.LastTS = time.UnixMilli(parseInt(2)).UTC()
-	st.LastOffset = parseInt(3)
-	st.LastPartition = int(parseInt(4))
-	for k, v := range meta {
-		if name, ok := strings.CutPrefix(k, "x:"); ok {
-			st.Exog[name] = parseFloat(v)
-		}
-	}
+	hdr, err := decodeHeader(blob[:hdrLen], s.fp)
 	if err != nil {
 		return nil, err
 	}
 	h := int64(s.cfg.History)
-	c := min(st.Count, h)
-	if st.Count < 1 || int64(len(blob)) < 16*h {
-		return nil, fmt.Errorf("corrupt state: count %d, history blob %d bytes", st.Count, len(blob))
+	if int64(len(blob)) != hdrLen+16*h {
+		return nil, fmt.Errorf("corrupt state: count %d, blob of %d bytes, want %d", hdr.count, len(blob), hdrLen+16*h)
 	}
+	st := NewState(series)
+	st.Count = hdr.count
+	st.LastTS = time.UnixMilli(hdr.lastTS).UTC()
+	st.LastOffset = hdr.lastOff
+	st.LastPartition = int(hdr.lastPart)
+	for k, v := range exog {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, fmt.Errorf("corrupt exogenous %q = %q: %w", k, v, err)
+		}
+		st.Exog[k] = x
+	}
+	c := min(st.Count, h)
 	st.Values = make([]float64, c)
 	st.Times = make([]int64, c)
+	ring := blob[hdrLen:]
 	for i := range c {
 		slot := (st.Count - c + i) % h
-		rec := blob[16*slot : 16*slot+16]
+		rec := ring[16*slot : 16*slot+16]
 		st.Values[i] = math.Float64frombits(binary.LittleEndian.Uint64([]byte(rec[:8])))
 		st.Times[i] = int64(binary.LittleEndian.Uint64([]byte(rec[8:])))
 	}
@@ -290,12 +497,14 @@ func (s *Store) decodeState(series string, meta map[string]string, blob string) 
 	return st, nil
 }
 
-// Delete removes the state of the given series.
+// Delete removes the state of the given series (and forgets their cached
+// views).
 func (s *Store) Delete(ctx context.Context, series ...string) error {
 	pipe := s.rdb.Pipeline()
 	for _, name := range series {
 		keys := s.Keys(name)
 		pipe.Del(ctx, keys[0], keys[1])
+		s.cache.drop(name)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return wrapRedisErr("delete", err)

@@ -71,6 +71,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Horizon, "horizon", c.Horizon, "forecast steps per event")
 	fs.DurationVar(&c.Freq, "freq", c.Freq, "step between horizon timestamps (origin + j*freq)")
 	fs.IntVar(&c.History, "history", c.History, "values kept per series in Redis")
+	fs.IntVar(&c.StateCache, "state-cache", c.StateCache, "series whose state header and input window are cached in process")
 
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "listen address of /metrics /healthz /readyz /v1/forecast/ (empty = off)")
 	fs.IntVar(&c.MaxBatch, "max-batch", c.MaxBatch, "max messages per partition batch")

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"github.com/streamcast/streamcast/features"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -106,4 +108,23 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// registerStoreMetrics exposes the feature store's cache counters.
+func registerStoreMetrics(reg prometheus.Registerer, s *features.Store) error {
+	for _, c := range []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "streamcast_state_cache_misses_total",
+			Help: "Series whose state had to be read from Redis before their events could be applied (first sight, eviction, or a conflict).",
+		}, func() float64 { m, _ := s.CacheStats(); return float64(m) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "streamcast_state_conflicts_total",
+			Help: "Events re-sent because the series' state in Redis had changed since it was cached (another writer, e.g. around a rebalance).",
+		}, func() float64 { _, c := s.CacheStats(); return float64(c) }),
+	} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -106,7 +106,7 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 		}
 		p.ownRedis = true
 	}
-	store, err := features.NewStore(p.rdb, featuresConfig(&cfg))
+	store, err := features.NewStoreWithOptions(p.rdb, featuresConfig(&cfg), features.StoreOptions{CacheSeries: cfg.StateCache})
 	if err != nil {
 		return nil, fmt.Errorf("feature store: %w", err)
 	}
@@ -115,6 +115,9 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	}
 
 	if p.metrics, err = NewMetrics(reg); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if err := registerStoreMetrics(reg, store); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	p.metrics.ModelInfo.WithLabelValues(model.Name(), model.Version()).Set(1)
