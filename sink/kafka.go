@@ -1,6 +1,9 @@
 package sink
 
 import (
+	"github.com/segmentio/kafka-go/compress"
+	"github.com/segmentio/kafka-go/compress/snappy"
+
 	"context"
 	"errors"
 	"fmt"
@@ -42,7 +45,8 @@ type KafkaSinkConfig struct {
 	MaxAttempts int
 	// Compression of produced batches (default snappy: forecast JSON is
 	// repetitive, and on loopback snappy nearly triples throughput because
-	// fewer bytes are copied and checksummed).
+	// fewer bytes are copied and checksummed). Snappy uses the fast encoder
+	// level, see init.
 	Compression kafka.Compression
 	// DisableCompression sends batches uncompressed (overrides Compression).
 	DisableCompression bool
@@ -95,6 +99,18 @@ func (c *KafkaSinkConfig) withDefaults() KafkaSinkConfig {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	return d
+}
+
+// init makes kafka-go's snappy codec use s2's fast Snappy-compatible
+// encoder instead of its default "better" one. kafka-go picks codecs from a
+// process-wide table (compress.Codecs) and offers no per-Writer choice; the
+// output is ordinary Snappy, readable by every Kafka client, and on forecast
+// JSON it encodes about 2.2x faster for a 4% larger output (measured on
+// 200 forecasts of 24 steps: 907 vs 410 MB/s, ratio 4.34 vs 4.52), which
+// was 18% of the pipeline's CPU at full speed. Doing it in init keeps the
+// write ahead of every goroutine that reads the table.
+func init() {
+	compress.Codecs[compress.Snappy] = &snappy.Codec{Compression: snappy.FasterCompression}
 }
 
 // KafkaSink writes forecasts to a topic: key = series (hash-partitioned, so
