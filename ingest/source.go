@@ -239,7 +239,7 @@ func (s *KafkaSource) consumePartition(ctx, hctx, gctx context.Context, gen *kaf
 	// round trip of batch N overlaps the handling of batch N+1; it is only
 	// ever given an offset after that batch's handler returned nil, and it
 	// is flushed before this function returns.
-	cm := newCommitter(func(next int64) { s.commit(gctx, gen, a.ID, next, log) })
+	cm := newCommitter(func(next int64) { s.commit(gctx, gen, a.ID, next, log) }, c.CommitInterval)
 	defer cm.close()
 
 	batch := &Batch{Topic: c.Topic, Partition: a.ID, Messages: make([]kafka.Message, 0, c.MaxBatch)}
@@ -346,7 +346,8 @@ func (s *KafkaSource) handle(stop, hctx, gctx context.Context, b *Batch, log *sl
 // coalescing offsets submitted while a commit is in flight (only the
 // newest matters: committing next covers every earlier offset).
 type committer struct {
-	commit func(next int64) // called from one goroutine, offsets ascending
+	commit   func(next int64) // called from one goroutine, offsets ascending
+	interval time.Duration    // minimum time between two commits
 
 	mu   sync.Mutex
 	next int64 // -1: nothing pending
@@ -356,8 +357,8 @@ type committer struct {
 	once sync.Once
 }
 
-func newCommitter(commit func(next int64)) *committer {
-	c := &committer{commit: commit, next: -1,
+func newCommitter(commit func(next int64), interval time.Duration) *committer {
+	c := &committer{commit: commit, interval: interval, next: -1,
 		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go c.run()
 	return c
@@ -381,12 +382,27 @@ func (c *committer) close() {
 	<-c.done
 }
 
+// run commits the newest submitted offset at most once per interval
+// (offsets submitted meanwhile coalesce into the next commit); quit
+// interrupts the wait and commits what is pending at once.
 func (c *committer) run() {
 	defer close(c.done)
+	var last time.Time
 	for {
 		select {
 		case <-c.wake:
+			if wait := c.interval - time.Since(last); !last.IsZero() && wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-c.quit:
+					t.Stop()
+					c.flush()
+					return
+				}
+			}
 			c.flush()
+			last = time.Now()
 		case <-c.quit:
 			c.flush()
 			return

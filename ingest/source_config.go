@@ -42,6 +42,13 @@ type SourceConfig struct {
 	// RetryMin and RetryMax bound the exponential backoff between attempts
 	// of a batch whose handler returned a transient error (defaults 100ms, 10s).
 	RetryMin, RetryMax time.Duration
+	// CommitInterval is the minimum time between two offset commits of a
+	// partition (default 100ms). Offsets are only ever committed after
+	// their batch was handled, so a longer interval never loses data; it
+	// only lengthens the stretch that is handled again (as duplicates)
+	// after a crash, and it saves a coordinator round trip per batch when
+	// batches are small and frequent.
+	CommitInterval time.Duration
 	// DrainTimeout is how long in-flight handler calls may continue after
 	// Run's context is cancelled before their context is cancelled too
 	// (default 30s).
@@ -65,7 +72,7 @@ func (c *SourceConfig) Validate() error {
 	}
 	for name, d := range map[string]time.Duration{"MaxWait": c.MaxWait, "SessionTimeout": c.SessionTimeout,
 		"HeartbeatInterval": c.HeartbeatInterval, "RebalanceTimeout": c.RebalanceTimeout, "JoinGroupBackoff": c.JoinGroupBackoff,
-		"RetryMin": c.RetryMin, "RetryMax": c.RetryMax, "DrainTimeout": c.DrainTimeout} {
+		"RetryMin": c.RetryMin, "RetryMax": c.RetryMax, "DrainTimeout": c.DrainTimeout, "CommitInterval": c.CommitInterval} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s must be >= 0", name))
 		}
@@ -107,6 +114,7 @@ func (c *SourceConfig) withDefaults() SourceConfig {
 	set(&d.RetryMin, 100*time.Millisecond)
 	set(&d.RetryMax, 10*time.Second)
 	set(&d.DrainTimeout, 30*time.Second)
+	set(&d.CommitInterval, 100*time.Millisecond)
 	if d.StartOffset == 0 {
 		d.StartOffset = kafka.FirstOffset
 	}

@@ -69,6 +69,12 @@ type Config struct {
 	// MaxWait bounds how long a partial batch waits for more messages
 	// after its first one (latency vs batch size). Default: 2ms.
 	MaxWait time.Duration
+	// CommitInterval is the minimum time between two offset commits of a
+	// partition: offsets are committed only after their batch is fully
+	// acknowledged, so this only bounds how much is handled again (as
+	// duplicates) after a crash. Default: 100ms (a commit per batch cost
+	// 17% of the CPU at 5,000 events/s, where batches hold ~5 messages).
+	CommitInterval time.Duration
 	// SessionTimeout of the consumer group (brokers require >= 6s by
 	// default). Default: 10s.
 	SessionTimeout time.Duration
@@ -154,6 +160,7 @@ func DefaultConfig() Config {
 		HTTP:              ":9464",
 		MaxBatch:          1000,
 		MaxWait:           2 * time.Millisecond,
+		CommitInterval:    100 * time.Millisecond,
 		SessionTimeout:    10 * time.Second,
 		HeartbeatInterval: time.Second,
 		RebalanceTimeout:  10 * time.Second,
@@ -294,6 +301,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxWait <= 0 {
 		bad("--max-wait: %v must be > 0", c.MaxWait)
+	}
+	if c.CommitInterval <= 0 || c.CommitInterval > time.Minute {
+		bad("--commit-interval: %v must be in (0, 1m]", c.CommitInterval)
 	}
 	if c.SessionTimeout <= 0 || c.HeartbeatInterval <= 0 || c.RebalanceTimeout <= 0 {
 		bad("--session-timeout, --heartbeat-interval and --rebalance-timeout must be > 0")

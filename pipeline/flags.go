@@ -76,6 +76,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTP, "http", c.HTTP, "listen address of /metrics /healthz /readyz /v1/forecast/ (empty = off)")
 	fs.IntVar(&c.MaxBatch, "max-batch", c.MaxBatch, "max messages per partition batch")
 	fs.DurationVar(&c.MaxWait, "max-wait", c.MaxWait, "max wait to fill a batch")
+	fs.DurationVar(&c.CommitInterval, "commit-interval", c.CommitInterval, "minimum time between two offset commits of a partition (offsets are committed only after their batch is acknowledged)")
 	fs.DurationVar(&c.SessionTimeout, "session-timeout", c.SessionTimeout, "consumer group session timeout")
 	fs.DurationVar(&c.HeartbeatInterval, "heartbeat-interval", c.HeartbeatInterval, "consumer group heartbeat interval")
 	fs.DurationVar(&c.RebalanceTimeout, "rebalance-timeout", c.RebalanceTimeout, "consumer group rebalance timeout")

@@ -147,7 +147,7 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	}
 	p.source, err = ingest.NewKafkaSource(ingest.SourceConfig{
 		Brokers: cfg.Brokers, Topic: cfg.InputTopic, GroupID: cfg.Group, Dialer: kc.Dialer(),
-		MaxBatch: cfg.MaxBatch, MaxWait: cfg.MaxWait,
+		MaxBatch: cfg.MaxBatch, MaxWait: cfg.MaxWait, CommitInterval: cfg.CommitInterval,
 		SessionTimeout: cfg.SessionTimeout, HeartbeatInterval: cfg.HeartbeatInterval, RebalanceTimeout: cfg.RebalanceTimeout,
 		RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax,
 		// In-flight batches may finish within the shutdown budget, leaving
