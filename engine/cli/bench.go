@@ -137,12 +137,13 @@ func BenchTrainMain(ctx context.Context, args []string, stdout, stderr io.Writer
 		"last_loss":   loss,
 		"threads":     runtime.GOMAXPROCS(0),
 		"backend":     tensor.Backend,
+		"blas":        tensor.BackendInfo(),
 		"windows":     batch,
 		"reps":        rates,
 	}
 	if !asJSON {
 		fmt.Fprintf(stdout, "%s: %.1f steps/s (%.2f ms/step), %d params, peak RSS %.1f MiB, %s, %d threads\n",
-			m.Kind(), median(rates), 1000/median(rates), model.NumParams(m), peakRSSMiB(), tensor.Backend, runtime.GOMAXPROCS(0))
+			m.Kind(), median(rates), 1000/median(rates), model.NumParams(m), peakRSSMiB(), tensor.BackendInfo(), runtime.GOMAXPROCS(0))
 		return nil
 	}
 	return writeJSON(stdout, res)
@@ -224,6 +225,7 @@ func BenchPredictMain(ctx context.Context, args []string, stdout, stderr io.Writ
 		"params":                model.NumParams(m),
 		"threads":               runtime.GOMAXPROCS(0),
 		"backend":               tensor.Backend,
+		"blas":                  tensor.BackendInfo(),
 	}
 	if !asJSON {
 		fmt.Fprintf(stdout, "%s: latency p50 %.1f us, p99 %.1f us; batch-100 %.0f series/s; %s, %d threads\n",
