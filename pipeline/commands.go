@@ -55,6 +55,7 @@ func harnessFlags(fs *flag.FlagSet, h *harness) *string {
 	fs.StringVar(&h.HTTP, "http", h.HTTP, "listen address of /metrics /healthz /readyz /v1/forecast/ (empty = off)")
 	fs.IntVar(&h.MaxBatch, "max-batch", h.MaxBatch, "max messages per partition batch")
 	fs.DurationVar(&h.MaxWait, "max-wait", DefaultConfig().MaxWait, "max wait to fill a partition batch after its first message")
+	fs.StringVar(&h.Compression, "compression", DefaultConfig().Compression, "compression of forecast batches: snappy, lz4, zstd, gzip, none")
 	fs.BoolVar(&h.JSON, "json", h.JSON, "print the JSON summary as the last line of stdout")
 	logLevel := "warn"
 	fs.StringVar(&logLevel, "log-level", logLevel, "log level: debug, info, warn, error")

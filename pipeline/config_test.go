@@ -46,6 +46,9 @@ func TestConfigValidate(t *testing.T) {
 		"retry":             {func(c *Config) { c.RetryMax = c.RetryMin / 2 }, "--retry-min"},
 		"log level":         {func(c *Config) { c.LogLevel = "loud" }, "--log-level"},
 		"key prefix":        {func(c *Config) { c.KeyPrefix = "a{b}" }, "--key-prefix"},
+		"compression":       {func(c *Config) { c.Compression = "brotli" }, "--compression"},
+		"commit interval":   {func(c *Config) { c.CommitInterval = 0 }, "--commit-interval"},
+		"state cache":       {func(c *Config) { c.StateCache = 0 }, "--state-cache"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := DefaultConfig()

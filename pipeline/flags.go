@@ -51,6 +51,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(listValue{&c.Brokers}, "brokers", "Kafka bootstrap brokers, comma-separated `host:port,...`")
 	fs.StringVar(&c.InputTopic, "input-topic", c.InputTopic, "topic of observations (JSON)")
 	fs.StringVar(&c.OutputTopic, "output-topic", c.OutputTopic, "topic receiving forecasts (JSON, key = series)")
+	fs.StringVar(&c.Compression, "compression", c.Compression, "compression of forecast batches: snappy, lz4, zstd, gzip, none")
 	fs.StringVar(&c.DLQTopic, "dlq-topic", c.DLQTopic, "dead-letter topic (default <input-topic>.dlq)")
 	fs.StringVar(&c.Group, "group", c.Group, "Kafka consumer group id")
 	registerTLS(fs, "kafka-tls", &c.Kafka.TLS, "Kafka")

@@ -37,10 +37,12 @@ type harness struct {
 	HTTP       string
 	MaxBatch   int
 	MaxWait    time.Duration // batch fill wait; 0 = the pipeline default
-	Preload    bool          // produce everything before starting the pipeline (rate 0 only)
-	JSON       bool
-	Progress   bool
-	Name       string // "demo" or "bench"
+	// Compression of the forecast topic ("" = the pipeline default)
+	Compression string
+	Preload     bool // produce everything before starting the pipeline (rate 0 only)
+	JSON        bool
+	Progress    bool
+	Name        string // "demo" or "bench"
 }
 
 type runOutcome struct {
@@ -104,6 +106,9 @@ func (h *harness) run(ctx context.Context, stderr io.Writer, log *slog.Logger) (
 	cfg.MaxBatch = h.MaxBatch
 	if h.MaxWait > 0 {
 		cfg.MaxWait = h.MaxWait
+	}
+	if h.Compression != "" {
+		cfg.Compression = h.Compression
 	}
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.SessionTimeout = 6 * time.Second

@@ -122,7 +122,9 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	}
 	p.metrics.ModelInfo.WithLabelValues(model.Name(), model.Version()).Set(1)
 
+	codec, _ := parseCompression(cfg.Compression) // checked by Validate
 	p.out, err = sink.NewKafkaSink(sink.KafkaSinkConfig{Brokers: cfg.Brokers, Topic: cfg.OutputTopic, Transport: kc.NewTransport(), Logger: log,
+		Compression: codec, DisableCompression: codec == 0,
 		// Publish hands over a whole batch at once: partial per-partition
 		// batches need not wait long for more.
 		BatchTimeout: 500 * time.Microsecond})
