@@ -28,9 +28,9 @@ import (
 //
 // ARGV[1] the header the caller believes is stored ("" = no state yet)
 // ARGV[2] the header after the event ("" = verify only: nothing is written)
-// ARGV[3] byte offset of the event's ring record
+// ARGV[3] byte offset of the event's ring record (decimal)
 // ARGV[4] the ring record (16 bytes)
-// ARGV[5..] exogenous name, value pairs
+// ARGV[5..] exogenous name, value pairs (KEYS[2] is given only with them)
 //
 // Reply: integer 1 when the stored header equalled ARGV[1] (and the event
 // was written, unless ARGV[2] is empty); otherwise the stored header as a
@@ -47,7 +47,7 @@ func applyScript(cfg Config) string {
 if cur ~= ARGV[1] then return cur end
 if ARGV[2] == '' then return 1 end
 if cur == '' then redis.call('SETRANGE', KEYS[1], RING_END, '\0') end
-redis.call('SETRANGE', KEYS[1], tonumber(ARGV[3]), ARGV[4])
+redis.call('SETRANGE', KEYS[1], ARGV[3], ARGV[4])
 redis.call('SETRANGE', KEYS[1], 0, ARGV[2])
 if #ARGV > 4 then redis.call('HSET', KEYS[2], unpack(ARGV, 5)) end
 return 1

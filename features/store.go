@@ -346,7 +346,11 @@ func (s *Store) casRound(ctx context.Context, obs []Observation, sc *applyScratc
 			}
 		}
 		a := sc.args[k][:0]
-		a = append(a, "evalsha", s.sha, 2, w.keys[0], w.keys[1], expect)
+		if st == Applied && len(ob.Exog) > 0 {
+			a = append(a, "evalsha", s.sha, 2, w.keys[0], w.keys[1], expect)
+		} else { // the exogenous hash is not touched: one key fewer to pass
+			a = append(a, "evalsha", s.sha, 1, w.keys[0], expect)
+		}
 		if st == Applied {
 			x := normValue(ob.Value)
 			rec := sc.recs[16*k : 16*k+16 : 16*k+16]
