@@ -94,6 +94,8 @@ func BenchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&h.Redis, "redis", h.Redis, "real Redis to use (host:port); keys use a unique prefix and are deleted afterwards")
 	cpuProfile := ""
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measured run to this file")
+	memProfile := ""
+	fs.StringVar(&memProfile, "memprofile", "", "write an allocation profile (pprof, allocs) of the run to this file")
 	if err := parseFlags(fs, args, stderr, "usage: streamcast bench pipeline [flags]\n\n"+
 		"End-to-end throughput (--rate 0: the input topic is preloaded first, then consumed as fast as possible)\n"+
 		"and latency (--rate R: produced live at R events/s) with an in-process Kafka and a real Redis."); err != nil {
@@ -113,6 +115,14 @@ func BenchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("--cpuprofile: %w", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if memProfile != "" {
+		f, err := os.Create(memProfile)
+		if err != nil {
+			return fmt.Errorf("--memprofile: %w", err)
+		}
+		defer f.Close()
+		defer func() { _ = pprof.Lookup("allocs").WriteTo(f, 0) }()
 	}
 	return runHarnessCommand(ctx, h, *logLevel, stdout, stderr)
 }

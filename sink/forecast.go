@@ -160,14 +160,6 @@ func Encode(arena []byte, fs []Forecast) []byte {
 	return arena
 }
 
-// appendEncoded appends f.JSON if set, else f's encoding.
-func (f *Forecast) appendEncoded(dst []byte) []byte {
-	if f.JSON != nil {
-		return append(dst, f.JSON...)
-	}
-	return f.AppendJSON(dst)
-}
-
 // appendFloat formats like encoding/json: shortest round-trip, 'e' notation
 // outside [1e-6, 1e21), exponent without a leading zero.
 func appendFloat(b []byte, f float64) []byte {

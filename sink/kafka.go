@@ -176,22 +176,32 @@ func (s *KafkaSink) Publish(ctx context.Context, fs []Forecast) error {
 		clear(eb.msgs) // drop references to the caller's strings
 		s.pool.Put(eb)
 	}()
-	// Encode keys and values into one arena first, then slice it, so the
-	// arena can grow without invalidating earlier messages. Offset and
-	// Partition temporarily hold the value's end and the key's end.
+	// Keys (and values without a pre-encoded Forecast.JSON) go into one
+	// arena first, then it is sliced, so the arena can grow without
+	// invalidating earlier messages. Pre-encoded values are sent as they
+	// are, without a copy. Partition and Offset temporarily hold the key's
+	// end and the value's end (-1: use Forecast.JSON).
 	data := eb.data[:0]
 	ends := eb.msgs[:0]
 	for i := range fs {
 		data = append(data, fs[i].Series...)
-		keyEnd := len(data)
-		data = fs[i].appendEncoded(data)
-		ends = append(ends, kafka.Message{Partition: keyEnd, Offset: int64(len(data))})
+		keyEnd, end := len(data), int64(-1)
+		if fs[i].JSON == nil {
+			data = fs[i].AppendJSON(data)
+			end = int64(len(data))
+		}
+		ends = append(ends, kafka.Message{Partition: keyEnd, Offset: end})
 	}
 	start := 0
 	for i := range ends {
 		keyEnd, end := ends[i].Partition, int(ends[i].Offset)
-		ends[i] = kafka.Message{Key: data[start:keyEnd:keyEnd], Value: data[keyEnd:end:end]}
-		start = end
+		m := kafka.Message{Key: data[start:keyEnd:keyEnd]}
+		if end < 0 {
+			m.Value, start = fs[i].JSON, keyEnd
+		} else {
+			m.Value, start = data[keyEnd:end:end], end
+		}
+		ends[i] = m
 	}
 	eb.data, eb.msgs = data, ends
 	if err := s.w.WriteMessages(ctx, ends...); err != nil {
