@@ -21,6 +21,18 @@ type Encoder struct {
 	arena []byte
 	nums  [numSlots]memo
 	times [timeSlots]timeMemo
+	// dates memoizes "YYYY-MM-DDT" by day number (days since the epoch)
+	// for whole-second times; direct-mapped, since successive forecasts
+	// of different series interleave their days.
+	dates [dateSlots]dateMemo
+}
+
+const dateSlots = 256
+
+// dateMemo holds the date prefix of day+1 (0: empty slot).
+type dateMemo struct {
+	day1 int64
+	b    [11]byte
 }
 
 const (
@@ -80,12 +92,28 @@ func (e *Encoder) appendFloat(b []byte, f float64) []byte {
 	return b
 }
 
-// appendTime is appendTime, memoized when e != nil.
+// appendTime is appendTime, faster when e != nil: whole-second instants
+// from 1970 to 9999 (every horizon step of the usual frequencies) are
+// written as the memoized date of their day plus "hh:mm:ss" and "Z",
+// which is exactly RFC 3339 with no fractional part; other instants go
+// through a memo of recent texts.
 func (e *Encoder) appendTime(b []byte, t time.Time) []byte {
 	if e == nil {
 		return appendTime(b, t)
 	}
 	sec, nsec := t.Unix(), int32(t.Nanosecond())
+	if nsec == 0 && sec >= 0 && sec < maxFastSec {
+		day := sec / 86400
+		d := &e.dates[uint64(day)%dateSlots]
+		if d.day1 != day+1 {
+			time.Unix(day*86400, 0).UTC().AppendFormat(d.b[:0], "2006-01-02T")
+			d.day1 = day + 1
+		}
+		b = append(b, d.b[:]...)
+		tod := int(sec - day*86400)
+		h, m, s := tod/3600, tod/60%60, tod%60
+		return append(b, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10), ':', byte('0'+s/10), byte('0'+s%10), 'Z')
+	}
 	m := &e.times[(uint64(sec)*0x9e3779b97f4a7c15+uint64(nsec))>>(64-timeBits)]
 	if m.n != 0 && m.sec == sec && m.nsec == nsec {
 		return append(b, m.b[:m.n]...)
@@ -98,3 +126,7 @@ func (e *Encoder) appendTime(b []byte, t time.Time) []byte {
 	}
 	return b
 }
+
+// maxFastSec is 10000-01-01T00:00:00Z: later years have more than four
+// digits, which the fast path does not write.
+const maxFastSec = 253402300800

@@ -76,4 +76,55 @@ func BenchmarkEncode(b *testing.B) {
 			e.Encode(fs)
 		}
 	})
+	// The pipeline bench's shape: every series has its own clock (ETTh1
+	// replicas shifted by whole hours), so times rarely repeat.
+	shifted := make([]Forecast, len(fs))
+	for i := range fs {
+		f := fs[i]
+		f.Horizon = append([]Point(nil), f.Horizon...)
+		shift := time.Duration(i%200) * 7 * time.Hour
+		f.OriginTS = f.OriginTS.Add(shift)
+		for j := range f.Horizon {
+			f.Horizon[j].TS = f.Horizon[j].TS.Add(shift)
+		}
+		shifted[i] = f
+	}
+	b.Run("Encoder/shifted", func(b *testing.B) {
+		var e Encoder
+		for b.Loop() {
+			e.Encode(shifted)
+		}
+	})
+}
+
+// TestEncoderTimesMatchRFC3339Nano: the whole-second fast path and the memo
+// write exactly what time.RFC3339Nano writes, across day, month, year and
+// leap-day boundaries, at the ends of the fast range, before 1970, after
+// 9999 and with fractional seconds, in an order that switches days often.
+func TestEncoderTimesMatchRFC3339Nano(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	times := []time.Time{
+		time.Unix(0, 0), time.Unix(maxFastSec-1, 0), time.Unix(maxFastSec, 0), time.Unix(-1, 0),
+		time.Date(2024, 2, 28, 23, 59, 59, 0, time.UTC), time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC),
+		time.Date(2023, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(2000, 3, 1, 0, 0, 0, 0, time.FixedZone("x", 5*3600)),
+		time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC), time.Date(2026, 11, 26, 5, 0, 0, 1, time.UTC),
+	}
+	for i := 0; i < 20000; i++ {
+		sec := rng.Int64N(maxFastSec + 10*86400*365)
+		if rng.IntN(4) == 0 {
+			sec -= rng.Int64N(1e11)
+		}
+		var ns int64
+		if rng.IntN(5) == 0 {
+			ns = rng.Int64N(1e9)
+		}
+		times = append(times, time.Unix(sec, ns))
+	}
+	var e Encoder
+	for _, tm := range times {
+		got := string(e.appendTime(nil, tm))
+		if want := tm.UTC().Format(time.RFC3339Nano); got != want {
+			t.Fatalf("%v: got %s, want %s", tm, got, want)
+		}
+	}
 }
