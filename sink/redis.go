@@ -28,7 +28,14 @@ type RedisLatest struct {
 	prefix string
 	// TTL, if > 0, expires forecasts of series that stop reporting.
 	TTL  time.Duration
-	pool sync.Pool // *[]byte
+	pool sync.Pool // *latestScratch
+}
+
+type latestScratch struct {
+	data []byte
+	ends []int
+	last map[string]int // series -> index of its last forecast in the batch
+	args []any
 }
 
 // NewRedisLatest returns a store using keyPrefix (default "sc").
@@ -50,9 +57,9 @@ func (r *RedisLatest) Key(series string) string {
 	return r.prefix + ":fc:{" + series + "}"
 }
 
-// Publish stores fs (Forecast.JSON when set, else their encoding) with
-// one round trip: a single MSET on a single-node client without TTL, else
-// a pipeline of SETs. Redis errors are wrapped
+// Publish stores the last forecast of each series in fs (Forecast.JSON
+// when set, else its encoding) with one round trip: a single MSET on a
+// single-node client without TTL, else a pipeline of SETs. Redis errors are wrapped
 // with ingest.ErrTransient.
 func (r *RedisLatest) Publish(ctx context.Context, fs []Forecast) error {
 	if len(fs) == 0 {
@@ -63,39 +70,54 @@ func (r *RedisLatest) Publish(ctx context.Context, fs []Forecast) error {
 			return err
 		}
 	}
-	bp, _ := r.pool.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
+	sc, _ := r.pool.Get().(*latestScratch)
+	if sc == nil {
+		sc = &latestScratch{last: make(map[string]int)}
 	}
-	defer r.pool.Put(bp)
+	defer func() {
+		clear(sc.last)
+		clear(sc.args) // drop references to the caller's bytes
+		r.pool.Put(sc)
+	}()
+	// Only the last forecast of each series in the batch is written: the
+	// earlier ones would be overwritten within the same MSET (atomic, so
+	// no reader could see them) or the same pipeline, and at full speed a
+	// batch holds several events per series.
+	for i := range fs {
+		sc.last[fs[i].Series] = i
+	}
+	keep := func(i int) bool { return sc.last[fs[i].Series] == i }
 	// Values are Forecast.JSON when set (pre-encoded, shared with the other
 	// sinks), else encoded into one arena; go-redis copies the bytes into
 	// its write buffer when the pipeline executes, before we return.
-	data := (*bp)[:0]
-	ends := make([]int, len(fs))
+	data := sc.data[:0]
+	ends := sc.ends[:0]
 	for i := range fs {
-		if fs[i].JSON == nil {
+		if fs[i].JSON == nil && keep(i) {
 			data = fs[i].AppendJSON(data)
 		}
-		ends[i] = len(data)
+		ends = append(ends, len(data))
 	}
-	*bp = data
+	sc.data, sc.ends = data, ends
+	value := func(i, start int) []byte {
+		if fs[i].JSON != nil {
+			return fs[i].JSON
+		}
+		return data[start:ends[i]]
+	}
 	if c, ok := r.rdb.(*redis.Client); ok && r.TTL <= 0 {
-		// A single node without expiry: one MSET (applied left to right,
-		// so the later of two forecasts of a series wins, as with SETs)
-		// costs redis-server and the client far less than N SETs.
+		// A single node without expiry: one MSET (atomic, applied left to
+		// right) costs redis-server and the client far less than N SETs.
 		// (Cluster and Ring clients shard keys, so they keep the pipeline.)
-		args := make([]any, 1, 1+2*len(fs))
-		args[0] = "mset"
+		args := append(sc.args[:0], "mset")
 		start := 0
 		for i := range fs {
-			val := fs[i].JSON
-			if val == nil {
-				val = data[start:ends[i]]
+			if keep(i) {
+				args = append(args, r.Key(fs[i].Series), value(i, start))
 			}
-			args = append(args, r.Key(fs[i].Series), val)
 			start = ends[i]
 		}
+		sc.args = args
 		if err := c.Do(ctx, args...).Err(); err != nil {
 			return r.publishErr(len(fs), err)
 		}
@@ -104,11 +126,9 @@ func (r *RedisLatest) Publish(ctx context.Context, fs []Forecast) error {
 	pipe := r.rdb.Pipeline()
 	start := 0
 	for i := range fs {
-		val := fs[i].JSON
-		if val == nil {
-			val = data[start:ends[i]]
+		if keep(i) {
+			pipe.Set(ctx, r.Key(fs[i].Series), value(i, start), r.TTL)
 		}
-		pipe.Set(ctx, r.Key(fs[i].Series), val, r.TTL)
 		start = ends[i]
 	}
 	if _, err := pipe.Exec(ctx); err != nil {

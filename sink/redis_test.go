@@ -83,6 +83,16 @@ func TestRedisLatest(t *testing.T) {
 	if ttl := rdb.TTL(ctx, r.Key(batch[0].Series)).Val(); ttl <= 0 || ttl > time.Minute {
 		t.Fatalf("TTL %v, want <= 1m", ttl)
 	}
+	// The pipeline path (TTL) also keeps the last forecast of a series,
+	// however many come before it in the batch.
+	older := makeForecast("m/9", t0.Add(2*time.Hour), 48, 1)
+	newest := makeForecast("m/9", t0.Add(3*time.Hour), 48, 2)
+	if err := r.Publish(ctx, []Forecast{older, batch[3], newest, batch[4]}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.Get(ctx, "m/9"); err != nil || got.ID != newest.ID {
+		t.Fatalf("latest of m/9 with TTL = %+v %v, want %s", got, err, newest.ID)
+	}
 	if r.Key("a") != prefix+":fc:{a}" {
 		t.Fatalf("key %q", r.Key("a"))
 	}
