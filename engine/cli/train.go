@@ -95,7 +95,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&m.h, "h", 24, "forecast horizon")
 	fs.IntVar(&m.hiddenSize, "hidden-size", 1024, "hidden units per layer (mlp)")
 	fs.IntVar(&m.numLayers, "num-layers", 2, "hidden layers (mlp)")
-	fs.StringVar(&m.scaler, "scaler-type", "identity", "per-window scaler")
+	fs.StringVar(&m.scaler, "scaler-type", "identity", "per-window scaler: identity, standard, robust, minmax, minmax1, revin")
 	fs.Uint64Var(&m.seed, "seed", 1, "random seed (weight init, sampling)")
 	fs.StringVar(&m.hyper, "hyper", "", "extra hyper-parameters as a JSON object (overrides the flags)")
 }

@@ -27,9 +27,9 @@ type Predictor struct {
 // NewPredictor returns a no-grad predictor for m.
 func NewPredictor(m Model) *Predictor {
 	c := m.Common()
-	sc, err := NewWindowScaler(c.ScalerType)
+	sc, err := NewModelScaler(m)
 	if err != nil {
-		panic(err) // Common.Validate accepted the model's scaler type
+		panic(err) // the model accepted a scaler type it cannot serve
 	}
 	return &Predictor{m: m, c: c, tp: tensor.NewInferenceTape(), sc: sc}
 }

@@ -8,15 +8,49 @@ import (
 )
 
 // ScalerTypes lists the accepted values of Common.ScalerType ("" means
-// identity). RevIN is not accepted yet: its learnable affine parameters are
-// not part of Model.Params, so they would be neither trained nor saved.
+// identity). "revin" needs a model that owns RevIN's learnable affine
+// parameters (see RevINOwner), so that they are trained and saved with its
+// weights.
 func ScalerTypes() []string {
-	return []string{"identity", "standard", "robust", "minmax", "minmax1"}
+	return []string{"identity", "standard", "robust", "minmax", "minmax1", "revin"}
 }
 
 func knownScaler(s string) bool {
-	k, err := scaler.ParseKind(s)
-	return err == nil && k != scaler.RevIN
+	_, err := scaler.ParseKind(s)
+	return err == nil
+}
+
+// RevINOwner is implemented by models that hold RevIN's affine parameters
+// (NeuralForecast keeps them in the model's TemporalNorm, as
+// scaler.revin_bias and scaler.revin_weight, so they are part of its
+// state_dict). RevIN returns nil when the model uses another scaler.
+type RevINOwner interface {
+	RevIN() *scaler.Scaler
+}
+
+// NewModelScaler returns the window scaler of m: for "revin" one that
+// shares m's affine parameters (RevINOwner), otherwise NewWindowScaler.
+func NewModelScaler(m Model) (*WindowScaler, error) {
+	c := m.Common()
+	k, err := scaler.ParseKind(c.ScalerType)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if k != scaler.RevIN {
+		return NewWindowScaler(c.ScalerType)
+	}
+	o, ok := m.(RevINOwner)
+	if !ok || o.RevIN() == nil {
+		return nil, fmt.Errorf("model: %s does not hold RevIN parameters, so scaler_type revin is not available for it", m.Kind())
+	}
+	// A scaler of its own (Scalers keep scratch buffers), sharing the
+	// model's parameter tensors.
+	s, err := scaler.New(scaler.RevIN, 1)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	s.Weight, s.Bias = o.RevIN().Weight, o.RevIN().Bias
+	return &WindowScaler{s: s}, nil
 }
 
 // WindowScaler applies a model's per-window temporal scaler
@@ -29,12 +63,17 @@ type WindowScaler struct {
 	loc, scale []float32
 }
 
-// NewWindowScaler returns the scaler named by scalerType (see ScalerTypes).
+// NewWindowScaler returns the scaler named by scalerType (see ScalerTypes)
+// for every type but "revin", whose parameters belong to a model (use
+// NewModelScaler).
 func NewWindowScaler(scalerType string) (*WindowScaler, error) {
 	if !knownScaler(scalerType) {
 		return nil, fmt.Errorf("model: unknown scaler_type %q (known: %v)", scalerType, ScalerTypes())
 	}
 	k, _ := scaler.ParseKind(scalerType)
+	if k == scaler.RevIN {
+		return nil, fmt.Errorf("model: scaler_type revin needs the model's parameters (NewModelScaler)")
+	}
 	if k == scaler.Identity {
 		return &WindowScaler{}, nil
 	}

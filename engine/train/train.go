@@ -80,7 +80,7 @@ func NewTrainer(m model.Model, series [][]float64, cfg Config) (*Trainer, error)
 		return nil, err
 	}
 	c := m.Common()
-	sc, err := model.NewWindowScaler(c.ScalerType)
+	sc, err := model.NewModelScaler(m)
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/nn"
+	"github.com/streamcast/streamcast/engine/scaler"
 	"github.com/streamcast/streamcast/engine/tensor"
 )
 
@@ -65,7 +66,11 @@ func (h Hyper) NumParams() int {
 		n += (in + 1) * h.HiddenSize
 		in = h.HiddenSize
 	}
-	return n + (in+1)*h.H
+	n += (in + 1) * h.H
+	if h.ScalerType == "revin" {
+		n += 2 // scaler.revin_bias, scaler.revin_weight (one channel)
+	}
+	return n
 }
 
 // MLP is the model. Forward is safe for concurrent use by several tapes
@@ -74,10 +79,14 @@ type MLP struct {
 	hyper  Hyper
 	hidden []*nn.Linear
 	out    *nn.Linear
+	revin  *scaler.Scaler // scaler_type revin only
 	params []model.Param
 }
 
-var _ model.Model = (*MLP)(nil)
+var (
+	_ model.Model      = (*MLP)(nil)
+	_ model.RevINOwner = (*MLP)(nil)
+)
 
 func init() {
 	model.Register(Kind, model.Spec{
@@ -141,10 +150,24 @@ func build(h Hyper, init bool) *MLP {
 		in = h.HiddenSize
 	}
 	m.out = layer(in, h.H)
-	// NeuralForecast's state_dict names: mlp.<i>.{weight,bias}, out.{weight,bias}
-	m.params = append(nn.Collect("mlp", mods...), nn.Prefixed("out", m.out)...)
+	// NeuralForecast's state_dict names and order: scaler.revin_bias and
+	// scaler.revin_weight (TemporalNorm, revin only), mlp.<i>.{weight,bias},
+	// out.{weight,bias}.
+	if h.ScalerType == "revin" {
+		m.revin, _ = scaler.New(scaler.RevIN, 1) // bias 0, weight 1
+		m.params = append(m.params, nn.Prefixed("scaler", nn.Params(m.revin.Params()))...)
+	}
+	m.params = append(m.params, nn.Collect("mlp", mods...)...)
+	m.params = append(m.params, nn.Prefixed("out", m.out)...)
 	return m
 }
+
+// RevIN implements model.RevINOwner: RevIN's affine parameters with
+// scaler_type revin, else nil. As in NeuralForecast, a point loss is taken
+// on the scaled values, so they receive no gradient and keep their initial
+// values (bias 0, weight 1); they enter the inverse transform and are saved
+// with the weights.
+func (m *MLP) RevIN() *scaler.Scaler { return m.revin }
 
 // Kind implements model.Model.
 func (m *MLP) Kind() string { return Kind }
