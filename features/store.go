@@ -119,9 +119,9 @@ func (s *Store) Keys(series string) [2]string {
 
 // work is one series' view during an Apply call.
 type work struct {
-	view   seriesView
-	keys   [2]string
-	cold   bool // the view must be (re)read from Redis first
+	view seriesView
+	keys [2]string
+	cold bool // the view must be (re)read from Redis first
 }
 
 type applyScratch struct {
