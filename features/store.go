@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -194,9 +193,7 @@ func (s *Store) Apply(ctx context.Context, obs []Observation, tail int, dst []Re
 		sc = &applyScratch{works: make(map[string]*work)}
 	}
 	defer func() { sc.reset(); s.scratch.Put(sc) }()
-	if sc.tailArg == "" || sc.tailArg != strconv.Itoa(tail) {
-		sc.tailArg = strconv.Itoa(tail)
-	}
+	sc.tailArg = strconv.Itoa(tail)
 
 	sc.pending = sc.pending[:0]
 	for i := range obs {
@@ -218,7 +215,7 @@ func (s *Store) Apply(ctx context.Context, obs []Observation, tail int, dst []Re
 			return fmt.Errorf("features: apply: %w: state of %d events kept changing during %d compare-and-set rounds",
 				ErrTransient, len(sc.pending), maxApplyRounds)
 		}
-		if err := s.fill(ctx, obs, sc, tail, 0); err != nil {
+		if err := s.fill(ctx, sc, tail, 0); err != nil {
 			return err
 		}
 		noscript, err := s.casRound(ctx, obs, sc, dst)
@@ -241,15 +238,14 @@ func (s *Store) Apply(ctx context.Context, obs []Observation, tail int, dst []Re
 	return nil
 }
 
-// fill reads the views of the cold series among the pending events (one
+// fill reads the views of the cold series (one
 // pipelined round trip).
-func (s *Store) fill(ctx context.Context, obs []Observation, sc *applyScratch, tail, depth int) error {
+func (s *Store) fill(ctx context.Context, sc *applyScratch, tail, depth int) error {
 	pipe := s.rdb.Pipeline()
 	cmds := sc.cmds[:0]
 	var cold []*work
-	for _, i := range sc.pending {
-		w := sc.works[obs[i].Series]
-		if !w.cold || slices.Contains(cold, w) {
+	for _, w := range sc.works { // every cold series has pending events
+		if !w.cold {
 			continue
 		}
 		cold = append(cold, w)
@@ -286,7 +282,7 @@ func (s *Store) fill(ctx context.Context, obs []Observation, sc *applyScratch, t
 		if err := s.Load(ctx); err != nil {
 			return err
 		}
-		return s.fill(ctx, obs, sc, tail, depth+1)
+		return s.fill(ctx, sc, tail, depth+1)
 	}
 	return nil
 }
