@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
+	"github.com/streamcast/streamcast/features"
 	"github.com/streamcast/streamcast/ingest"
 )
 
@@ -58,6 +60,13 @@ func knownMetrics(t *testing.T) map[string]bool {
 	if _, err := ingest.NewKafkaSource(ingest.SourceConfig{Brokers: cfg.Brokers, Topic: "in", GroupID: "g"},
 		ingest.BatchHandlerFunc(nil), testLogger(t), rec); err != nil {
 		t.Fatalf("ingest.NewKafkaSource: %v", err)
+	}
+	store, err := features.NewStore(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), featuresConfig(&cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := registerStoreMetrics(rec, store); err != nil {
+		t.Fatal(err)
 	}
 	if len(rec.names) < 10 {
 		t.Fatalf("only %d metric names recorded: %v", len(rec.names), rec.names)
