@@ -30,6 +30,10 @@ type Config struct {
 	Compression string
 	// DLQTopic receives rejected messages. Default: "<input-topic>.dlq".
 	DLQTopic string
+	// LateTopic, if set, receives late events (event time not after the
+	// series' last applied one) with the DLQ's headers and reason "late";
+	// they are counted and skipped either way. Default: "" (no side output).
+	LateTopic string
 	// Group is the Kafka consumer group. Default: "streamcast".
 	Group string
 	// Kafka holds TLS and SASL settings for the brokers.
@@ -179,6 +183,15 @@ func DefaultConfig() Config {
 	}
 }
 
+// topics returns the topics the pipeline reads or writes.
+func (c *Config) topics() []string {
+	ts := []string{c.InputTopic, c.OutputTopic, c.dlqTopic()}
+	if c.LateTopic != "" && c.LateTopic != c.dlqTopic() {
+		ts = append(ts, c.LateTopic)
+	}
+	return ts
+}
+
 // dlqTopic returns the effective dead-letter topic.
 func (c *Config) dlqTopic() string {
 	if c.DLQTopic != "" {
@@ -241,6 +254,13 @@ func (c *Config) Validate() error {
 	}
 	if c.InputTopic == c.OutputTopic || c.InputTopic == c.dlqTopic() {
 		bad("--input-topic %q must differ from the output and DLQ topics", c.InputTopic)
+	}
+	if c.LateTopic != "" {
+		if err := validTopic(c.LateTopic); err != nil {
+			bad("--late-topic: %v", err)
+		} else if c.LateTopic == c.InputTopic || c.LateTopic == c.OutputTopic {
+			bad("--late-topic %q must differ from the input and output topics", c.LateTopic)
+		}
 	}
 	if strings.TrimSpace(c.Group) == "" {
 		bad("--group: a consumer group id is required")

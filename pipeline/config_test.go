@@ -47,6 +47,8 @@ func TestConfigValidate(t *testing.T) {
 		"log level":         {func(c *Config) { c.LogLevel = "loud" }, "--log-level"},
 		"key prefix":        {func(c *Config) { c.KeyPrefix = "a{b}" }, "--key-prefix"},
 		"compression":       {func(c *Config) { c.Compression = "brotli" }, "--compression"},
+		"late topic":        {func(c *Config) { c.LateTopic = c.OutputTopic }, "--late-topic"},
+		"late topic name":   {func(c *Config) { c.LateTopic = "a b" }, "--late-topic"},
 		"commit interval":   {func(c *Config) { c.CommitInterval = 0 }, "--commit-interval"},
 		"state cache":       {func(c *Config) { c.StateCache = 0 }, "--state-cache"},
 	} {

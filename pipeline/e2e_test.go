@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/streamcast/streamcast/features"
 	"github.com/streamcast/streamcast/ingest"
 	"github.com/streamcast/streamcast/sink"
 )
@@ -374,4 +375,47 @@ func TestGracefulShutdownCommits(t *testing.T) {
 	obs := inputObservations(t, input)
 	checkForecasts(t, obs, decodeForecasts(t, e.readTopic(tOut)), in2.p.Model().Name(), in2.p.Model().Version())
 	e.checkState(cfg, obs)
+}
+
+// TestLateSideOutput: with --late-topic, late events (event time not after
+// the series' last applied one) land there with the original key and
+// value and the DLQ's headers; they change no state and get no forecast,
+// and every offset is committed.
+func TestLateSideOutput(t *testing.T) {
+	e := newTestEnv(t, 1)
+	ev := func(k int, v float64) kafka.Message {
+		ts := testT0.Add(time.Duration(k) * time.Hour).Format(time.RFC3339)
+		return kafka.Message{Key: []byte("s"), Value: []byte(fmt.Sprintf(`{"series":"s","ts":%q,"value":%g}`, ts, v))}
+	}
+	msgs := []kafka.Message{ev(0, 1), ev(1, 2), ev(1, 99), ev(2, 3), ev(0, 98), ev(3, 4)}
+	e.produce(msgs)
+	cfg := e.config()
+	cfg.LateTopic = tLate
+	in := e.start(cfg, Options{})
+	waitFor(t, 30*time.Second, "all messages handled", func() bool { return in.handled() >= int64(len(msgs)) })
+	if err := in.stop(); err != nil {
+		t.Fatal(err)
+	}
+	input := e.readTopic(tIn)
+	late := e.readTopic(tLate)
+	if len(late) != 2 {
+		t.Fatalf("%d late events, want 2", len(late))
+	}
+	for i, src := range []kafka.Message{input[2], input[4]} {
+		h := headers(late[i])
+		if h["streamcast-reason"] != ReasonLate || h["streamcast-source-offset"] != fmt.Sprint(src.Offset) || h["streamcast-source-topic"] != tIn || h["streamcast-detail"] == "" {
+			t.Errorf("late event %d: headers %v", i, h)
+		}
+		if string(late[i].Value) != string(src.Value) || string(late[i].Key) != string(src.Key) {
+			t.Errorf("late event %d: original key/value not kept", i)
+		}
+	}
+	if dlq := e.readTopic(tDLQ); len(dlq) != 0 {
+		t.Fatalf("%d DLQ messages, want 0", len(dlq))
+	}
+	obs := inputObservations(t, input)
+	onTime := []features.Observation{obs[0], obs[1], obs[3], obs[5]}
+	checkForecasts(t, onTime, decodeForecasts(t, e.readTopic(tOut)), in.p.Model().Name(), in.p.Model().Version())
+	e.checkState(cfg, obs)
+	assertCommittedAll(t, e, input)
 }

@@ -53,6 +53,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.OutputTopic, "output-topic", c.OutputTopic, "topic receiving forecasts (JSON, key = series)")
 	fs.StringVar(&c.Compression, "compression", c.Compression, "compression of forecast batches: snappy, lz4, zstd, gzip, none")
 	fs.StringVar(&c.DLQTopic, "dlq-topic", c.DLQTopic, "dead-letter topic (default <input-topic>.dlq)")
+	fs.StringVar(&c.LateTopic, "late-topic", c.LateTopic, "side-output topic for late events, with the DLQ's headers and reason \"late\" (empty = count and drop)")
 	fs.StringVar(&c.Group, "group", c.Group, "Kafka consumer group id")
 	registerTLS(fs, "kafka-tls", &c.Kafka.TLS, "Kafka")
 	fs.StringVar(&c.Kafka.SASLMechanism, "kafka-sasl-mechanism", c.Kafka.SASLMechanism, "Kafka SASL mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (empty = none)")

@@ -31,6 +31,9 @@ type DeadLetterSender interface {
 // feature store refuses (see features.Observation.Validate).
 const ReasonInvalid = "invalid"
 
+// ReasonLate is the reason header of events sent to the late side output.
+const ReasonLate = "late"
+
 // BatchReport describes one acknowledged batch; it is passed to
 // Handler.OnAck (the demo uses it for progress, latency and online MAE).
 // Its slices are only valid during the callback.
@@ -70,8 +73,11 @@ type Handler struct {
 	// Out publishes forecasts to Kafka, Latest writes them to Redis.
 	Out, Latest Publisher
 	DLQ         DeadLetterSender
-	Metrics     *Metrics
-	Log         *slog.Logger
+	// Late, if set, receives late events (the lateness policy's side
+	// output); without it they are only counted.
+	Late    DeadLetterSender
+	Metrics *Metrics
+	Log     *slog.Logger
 	// OnAck, if set, is called after each acknowledged batch (concurrently
 	// for different partitions).
 	OnAck func(*BatchReport)
@@ -88,6 +94,7 @@ type scratch struct {
 	msgIdx  []int // obs[i] came from Messages[msgIdx[i]]
 	results []features.Result
 	rejects []ingest.Rejected
+	lates   []ingest.Rejected
 	hist    [][]float64
 	fcIdx   []int // forecast k belongs to obs[fcIdx[k]]
 	dst     []float64
@@ -116,7 +123,7 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	h.Metrics.BatchSize.Observe(float64(len(b.Messages)))
 
 	// 1. Decode; poison messages are collected for the DLQ.
-	s.obs, s.msgIdx, s.rejects = grow(s.obs, len(b.Messages))[:0], s.msgIdx[:0], s.rejects[:0]
+	s.obs, s.msgIdx, s.rejects, s.lates = grow(s.obs, len(b.Messages))[:0], s.msgIdx[:0], s.rejects[:0], s.lates[:0]
 	for i := range b.Messages {
 		m := &b.Messages[i]
 		s.obs = s.obs[:len(s.obs)+1]
@@ -157,6 +164,11 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 			s.dupIdx = append(s.dupIdx, i)
 		case features.Late:
 			late++
+			if h.Late != nil {
+				s.lates = append(s.lates, ingest.Rejected{Msg: b.Messages[s.msgIdx[i]], Reason: ReasonLate,
+					Detail: fmt.Sprintf("event time %s is not after the series' last applied event time %s",
+						s.obs[i].TS.UTC().Format(time.RFC3339Nano), s.results[i].LastTS.Format(time.RFC3339Nano))})
+			}
 		case features.Invalid:
 			m := &b.Messages[s.msgIdx[i]]
 			err := s.obs[i].Validate()
@@ -204,8 +216,9 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	// Encode once: both publishers send fcs[k].JSON.
 	s.enc.Encode(s.fcs[:n])
 
-	// 5. Publish forecasts (Kafka, Redis) and rejects (DLQ) concurrently.
-	if err := h.publish(ctx, s.fcs[:n], s.rejects); err != nil {
+	// 5. Publish forecasts (Kafka, Redis), rejects (DLQ) and late events
+	// (side output) concurrently.
+	if err := h.publish(ctx, s.fcs[:n], s.rejects, s.lates); err != nil {
 		return err
 	}
 
@@ -288,11 +301,22 @@ func sameValue(a, b float64) bool {
 	return a == b || (a == 0 && b == 0) || (math.IsNaN(a) && math.IsNaN(b))
 }
 
-// publish sends forecasts to both publishers and rejects to the DLQ, in
-// parallel, and waits for all acknowledgements.
-func (h *Handler) publish(ctx context.Context, fcs []sink.Forecast, rejects []ingest.Rejected) error {
+// publish sends forecasts to both publishers, rejects to the DLQ and late
+// events to the side output, in parallel, and waits for all
+// acknowledgements.
+func (h *Handler) publish(ctx context.Context, fcs []sink.Forecast, rejects, lates []ingest.Rejected) error {
 	var wg sync.WaitGroup
-	var errOut, errLatest, errDLQ error
+	var errOut, errLatest, errDLQ, errLate error
+	if len(lates) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.Now()
+			if errLate = h.Late.Send(ctx, lates); errLate == nil {
+				h.Metrics.PublishRTT.WithLabelValues("late").Observe(time.Since(t).Seconds())
+			}
+		}()
+	}
 	if len(fcs) > 0 {
 		wg.Add(2)
 		go func() {
@@ -325,6 +349,9 @@ func (h *Handler) publish(ctx context.Context, fcs []sink.Forecast, rejects []in
 	}
 	if errDLQ != nil {
 		return h.classify("kafka", "send to DLQ", errDLQ)
+	}
+	if errLate != nil {
+		return h.classify("kafka", "send late events", errLate)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -160,5 +161,47 @@ func TestHandlerErrorClasses(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(h.Metrics.Retries.WithLabelValues("redis")); got != 1 {
 		t.Fatalf("redis transient count %v", got)
+	}
+}
+
+// TestHandlerLateSideOutput: with a side output, a late event goes there
+// (original message, reason "late", a detail naming both event times) and
+// is still counted as late; nothing else does.
+func TestHandlerLateSideOutput(t *testing.T) {
+	h, rec, _ := newTestHandler(t)
+	side := &recorder{}
+	h.Late = side
+	b := &ingest.Batch{Topic: "in", Partition: 0, Messages: []kafka.Message{
+		msg(0, "a", 0, 1),
+		msg(1, "a", 2, 2),
+		msg(2, "a", 1, 9), // late: before the event at step 2
+		{Topic: "in", Offset: 3, Value: []byte("garbage")},
+		msg(4, "a", 3, 3),
+	}}
+	if err := h.HandleBatch(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	if len(side.rejects) != 1 {
+		t.Fatalf("side output got %d events, want 1", len(side.rejects))
+	}
+	r := side.rejects[0]
+	if r.Reason != ReasonLate || r.Msg.Offset != 2 || string(r.Msg.Value) != string(b.Messages[2].Value) ||
+		!strings.Contains(r.Detail, testT0.Add(time.Hour).Format(time.RFC3339)) || !strings.Contains(r.Detail, testT0.Add(2*time.Hour).Format(time.RFC3339)) {
+		t.Fatalf("late side output %+v", r)
+	}
+	if len(rec.rejects) != 1 || rec.rejects[0].Msg.Offset != 3 {
+		t.Fatalf("DLQ got %+v, want only the garbage message", rec.rejects)
+	}
+	if len(rec.fcs) != 3 {
+		t.Fatalf("%d forecasts, want 3", len(rec.fcs))
+	}
+	if late := testutil.ToFloat64(h.Metrics.Events.WithLabelValues(ResultLate)); late != 1 {
+		t.Fatalf("late = %v", late)
+	}
+	// A failing side output fails the batch (transient: retried, not committed).
+	side.err = ingest.Transient(errors.New("broker away"))
+	b2 := &ingest.Batch{Topic: "in", Partition: 0, Messages: []kafka.Message{msg(5, "a", 0, 1)}}
+	if err := h.HandleBatch(context.Background(), b2); err == nil || !ingest.IsTransient(err) {
+		t.Fatalf("failing side output: %v, want a transient error", err)
 	}
 }

@@ -43,9 +43,10 @@ type testEnv struct {
 }
 
 const (
-	tIn  = "obs"
-	tOut = "fc"
-	tDLQ = "obs.dlq"
+	tIn   = "obs"
+	tOut  = "fc"
+	tDLQ  = "obs.dlq"
+	tLate = "obs.late"
 )
 
 // newTestEnv starts kfake with the test topics and connects to the real
@@ -59,7 +60,7 @@ func newTestEnv(t *testing.T, partitions int) *testEnv {
 		t.Skipf("redis-server not reachable on %s: %v", addr, err)
 	}
 	c.Close()
-	kc, err := devkafka.Start(devkafka.Options{Partitions: partitions, Topics: []string{tIn, tOut, tDLQ}, MinSessionTimeout: 100 * time.Millisecond})
+	kc, err := devkafka.Start(devkafka.Options{Partitions: partitions, Topics: []string{tIn, tOut, tDLQ, tLate}, MinSessionTimeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}, []string{"op"}),
 		PublishRTT: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "streamcast_kafka_publish_seconds",
-			Help:    "Time to have a batch acknowledged by Kafka, by topic kind (forecasts, dlq).",
+			Help:    "Time to have a batch acknowledged by Kafka, by topic kind (forecasts, dlq, late).",
 			Buckets: rttBuckets,
 		}, []string{"kind"}),
 		ForecastTime: prometheus.NewHistogram(prometheus.HistogramOpts{

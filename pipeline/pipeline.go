@@ -48,6 +48,7 @@ type Pipeline struct {
 	source   *ingest.KafkaSource
 	out      *sink.KafkaSink
 	dlq      *ingest.DeadLetter
+	late     *ingest.DeadLetter // nil without --late-topic
 	http     *HTTPServer
 	ready    *Readiness
 	model    forecast.Forecaster
@@ -94,7 +95,7 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := kc.Check(sctx, cfg.InputTopic, cfg.OutputTopic, cfg.dlqTopic()); err != nil {
+	if err := kc.Check(sctx, cfg.topics()...); err != nil {
 		return nil, err
 	}
 
@@ -139,13 +140,20 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("dead-letter sender: %w", err)
 	}
+	var late DeadLetterSender
+	if cfg.LateTopic != "" {
+		if p.late, err = ingest.NewDeadLetter(ingest.DeadLetterConfig{Brokers: cfg.Brokers, Topic: cfg.LateTopic, Transport: kc.NewTransport(), Logger: log, BatchTimeout: 500 * time.Microsecond}); err != nil {
+			return nil, fmt.Errorf("late-event sender: %w", err)
+		}
+		late = p.late
+	}
 	var out, lat Publisher = p.out, latest
 	if o.Wrap != nil {
 		out, lat = o.Wrap("kafka", out), o.Wrap("redis", lat)
 	}
 	p.handler = &Handler{
 		Codec: &ingest.JSONCodec{}, Store: store, Model: model, Horizon: cfg.Horizon, Freq: cfg.Freq,
-		Out: out, Latest: lat, DLQ: p.dlq, Metrics: p.metrics, Log: log, OnAck: o.OnAck,
+		Out: out, Latest: lat, DLQ: p.dlq, Late: late, Metrics: p.metrics, Log: log, OnAck: o.OnAck,
 	}
 	p.source, err = ingest.NewKafkaSource(ingest.SourceConfig{
 		Brokers: cfg.Brokers, Topic: cfg.InputTopic, GroupID: cfg.Group, Dialer: kc.Dialer(),
@@ -255,6 +263,10 @@ func (p *Pipeline) close() error {
 	if p.dlq != nil {
 		errs = append(errs, p.dlq.Close())
 		p.dlq = nil
+	}
+	if p.late != nil {
+		errs = append(errs, p.late.Close())
+		p.late = nil
 	}
 	if p.ownRedis && p.rdb != nil {
 		errs = append(errs, p.rdb.Close())
