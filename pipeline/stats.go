@@ -21,14 +21,15 @@ import (
 type RunStats struct {
 	mu sync.Mutex
 
-	start   time.Time
-	applied int64
-	dup     int64
-	late    int64
-	dlq     int64
-	fcs     int64
-	lat     []float64 // seconds, all acknowledged applied events
-	winLat  []float64 // since the last progress snapshot
+	start    time.Time
+	firstAck time.Time // when the first batch was acknowledged
+	applied  int64
+	dup      int64
+	late     int64
+	dlq      int64
+	fcs      int64
+	lat      []float64 // seconds, all acknowledged applied events
+	winLat   []float64 // since the last progress snapshot
 
 	pending   map[string]pending
 	absErr    float64
@@ -50,6 +51,9 @@ func NewRunStats() *RunStats {
 func (s *RunStats) OnAck(r *BatchReport) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.firstAck.IsZero() {
+		s.firstAck = time.Now()
+	}
 	s.applied += int64(len(r.Applied))
 	s.dup += int64(r.Duplicates)
 	s.late += int64(r.Late)
@@ -124,7 +128,12 @@ type Summary struct {
 	DLQ           int64   `json:"dlq"`
 	ForecastsOut  int64   `json:"forecasts_out"`
 	EventsPerS    float64 `json:"events_per_s"`
-	Latency       struct {
+	// StartupS is the time from the start of the measured phase to the
+	// first acknowledged batch: joining the consumer group, receiving the
+	// partition assignment, the first fetch and the first batch. It is
+	// part of Seconds and so of EventsPerS.
+	StartupS float64 `json:"startup_s"`
+	Latency  struct {
 		P50 float64 `json:"p50"`
 		P99 float64 `json:"p99"`
 		Max float64 `json:"max"`
@@ -153,6 +162,9 @@ func (s *RunStats) Summary(eventsIn int64, elapsed time.Duration) Summary {
 	out.EventsIn = eventsIn
 	out.EventsApplied, out.EventsLate, out.EventsDup, out.DLQ, out.ForecastsOut = s.applied, s.late, s.dup, s.dlq, s.fcs
 	out.Seconds = elapsed.Seconds()
+	if !s.firstAck.IsZero() {
+		out.StartupS = s.firstAck.Sub(s.start).Seconds()
+	}
 	if out.Seconds > 0 {
 		out.EventsPerS = float64(s.applied+s.dup+s.late+s.dlq) / out.Seconds
 	}
