@@ -48,6 +48,10 @@ type Config struct {
 	// KeyPrefix prefixes every Redis key. It must not contain '{' or '}'
 	// (the series name is the Redis Cluster hash tag). Default: "sc".
 	KeyPrefix string
+
+	// scriptSalt, if set, is added to the scripts as a comment, giving
+	// them SHAs no other store uses (tests of the never-loaded case).
+	scriptSalt string
 }
 
 // DefaultConfig returns the documented defaults.

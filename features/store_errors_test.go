@@ -61,13 +61,15 @@ func TestStoreErrors(t *testing.T) {
 }
 
 // TestNoScriptReload: Apply must load the script by itself after NOSCRIPT,
-// both when it was never loaded (real Redis: the script SHA is unique per key
-// prefix, so no other test shares it) and after SCRIPT FLUSH (miniredis only:
-// flushing the shared server's cache would disturb other users).
+// both when it was never loaded (real Redis: a salt unique to this run
+// gives the scripts SHAs no other store has loaded) and after SCRIPT FLUSH
+// (miniredis only: flushing the shared server's cache would disturb other
+// users).
 func TestNoScriptReload(t *testing.T) {
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			rdb, cfg := be.open(t)
+			cfg.scriptSalt = cfg.KeyPrefix // unique per run
 			s, err := NewStore(rdb, cfg) // not loaded
 			if err != nil {
 				t.Fatal(err)
