@@ -70,7 +70,7 @@ func TestNoScriptReload(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			rdb, cfg := be.open(t)
 			cfg.scriptSalt = cfg.KeyPrefix // unique per run
-			s, err := NewStore(rdb, cfg) // not loaded
+			s, err := NewStore(rdb, cfg)   // not loaded
 			if err != nil {
 				t.Fatal(err)
 			}
