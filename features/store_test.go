@@ -114,29 +114,7 @@ func applyAll(t *testing.T, s *Store, obs []Observation, batch, tail int) map[st
 			t.Fatalf("apply [%d,%d): %v", lo, hi, err)
 		}
 		for i := lo; i < hi; i++ {
-			ob := &obs[i]
-			st := ref[ob.Series]
-			if st == nil {
-				st = NewState(ob.Series)
-			}
-			want := cfg.Step(st, ob)
-			if want != Invalid {
-				ref[ob.Series] = st
-			}
-			r := dst[i-lo]
-			if r.Status != want {
-				t.Fatalf("obs %d (%s): status %v, want %v", i, ob.Series, r.Status, want)
-			}
-			if want == Invalid {
-				continue
-			}
-			if r.Count != st.Count || !r.LastTS.Equal(st.LastTS) {
-				t.Fatalf("obs %d: count/ts %d %v, want %d %v", i, r.Count, r.LastTS, st.Count, st.LastTS)
-			}
-			wantTail := st.Values[len(st.Values)-min(tail, len(st.Values)):]
-			if d := floatsDiff(r.Tail, wantTail); d != "" {
-				t.Fatalf("obs %d: tail %s", i, d)
-			}
+			checkResult(t, cfg, ref, &obs[i], &dst[i-lo], tail, fmt.Sprintf("obs %d", i))
 		}
 	}
 	return ref
