@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -45,7 +46,7 @@ func TestSaveLoadPredictBitIdentical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(l.Meta) != `{"steps":0}` || l.Model.Kind() != "mlp" || l.Model.Common() != m.Common() {
+	if string(l.Meta) != `{"steps":0}` || l.Model.Kind() != "mlp" || !reflect.DeepEqual(l.Model.Common(), m.Common()) {
 		t.Fatalf("meta %s kind %s common %+v", l.Meta, l.Model.Kind(), l.Model.Common())
 	}
 	hist := make([][]float64, 3)

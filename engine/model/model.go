@@ -19,6 +19,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/streamcast/streamcast/engine/loss"
 	"github.com/streamcast/streamcast/engine/nn"
 	"github.com/streamcast/streamcast/engine/tensor"
 )
@@ -39,6 +40,21 @@ type Common struct {
 	// window (statistics from the window only) and inverted on the output:
 	// "identity" (default, ""), or any type engine/scaler knows.
 	ScalerType string `json:"scaler_type,omitempty"`
+	// FutrExog names the future-known exogenous variables (NeuralForecast's
+	// futr_exog_list): known over the input window and the horizon, e.g.
+	// calendar features. Models that take none reject a non-empty list.
+	FutrExog []string `json:"futr_exog_list,omitempty"`
+	// HistExog names the historical exogenous variables (hist_exog_list):
+	// known over the input window only, e.g. lags and rolling statistics.
+	HistExog []string `json:"hist_exog_list,omitempty"`
+	// StatExog names the static exogenous variables (stat_exog_list): one
+	// value per series.
+	StatExog []string `json:"stat_exog_list,omitempty"`
+	// Loss is the training loss (nil: MAE). Its Outputs() sets the number
+	// of output channels per horizon step (NeuralForecast's
+	// outputsize_multiplier): MQLoss one per quantile, DistributionLoss one
+	// per distribution parameter.
+	Loss *loss.Config `json:"loss,omitempty"`
 }
 
 // Limits on shapes accepted from hyper-parameters (and therefore from model
@@ -61,6 +77,14 @@ func (c Common) Validate() error {
 	if !knownScaler(c.ScalerType) {
 		return fmt.Errorf("model: unknown scaler_type %q (known: %v)", c.ScalerType, ScalerTypes())
 	}
+	if err := c.validateExog(); err != nil {
+		return err
+	}
+	if c.Loss != nil {
+		if err := c.Loss.Validate(); err != nil {
+			return fmt.Errorf("model: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -76,9 +100,12 @@ type Model interface {
 	Hyper() any
 	// Params lists the trainable tensors in a fixed order.
 	Params() []Param
-	// Forward maps x of shape [B, InputSize] (already scaled) to [B, H].
-	// It must build the same graph for the same B, so that the tape's arena
-	// replays buffers and the call allocates nothing after warm-up.
+	// Forward maps x of shape [B, InputSize] (already scaled) to
+	// [B, H·Outputs] (Common.Outputs channels per step, innermost; one for
+	// point losses). It must build the same graph for the same B, so that
+	// the tape's arena replays buffers and the call allocates nothing after
+	// warm-up. Models with exogenous variables implement ExogModel, and
+	// callers with exogenous data call ForwardInputs instead.
 	Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor
 }
 
