@@ -84,7 +84,12 @@ func appendCalendar(dst []float64, st *State) []float64 {
 		}
 		return dst
 	}
-	t := st.LastTS.UTC()
+	return calendarAt(dst, st.LastTS)
+}
+
+// calendarAt appends the 9 calendar features of t (in UTC) to dst.
+func calendarAt(dst []float64, t time.Time) []float64 {
+	t = t.UTC()
 	hour := float64(t.Hour())
 	dow := float64(t.Weekday() - time.Sunday)
 	month := float64(t.Month())
