@@ -59,8 +59,9 @@ func NewModelScaler(m Model) (*WindowScaler, error) {
 // mapped back. The identity scaler costs nothing. Buffers are reused, so
 // steady-state use allocates nothing. Not safe for concurrent use.
 type WindowScaler struct {
-	s          *scaler.Scaler // nil for identity
-	loc, scale []float32
+	s            *scaler.Scaler // nil for identity
+	loc, scale   []float32
+	aloc, ascale []float32 // anchored statistics (distribution losses)
 }
 
 // NewWindowScaler returns the scaler named by scalerType (see ScalerTypes)
@@ -130,4 +131,20 @@ func (w *WindowScaler) Inverse(tp *tensor.Tape, z *tensor.Tensor) *tensor.Tensor
 		return z
 	}
 	return w.s.InverseTransform(tp, z, w.loc, w.scale)
+}
+
+// anchor returns the per-row statistics of the last Fit as a distribution
+// loss expects them (nil, nil for the identity scaler; RevIN's affine
+// parameters folded in).
+func (w *WindowScaler) anchor() (loc, scale []float32) {
+	if w.s == nil {
+		return nil, nil
+	}
+	n := len(w.loc)
+	if cap(w.aloc) < n {
+		w.aloc, w.ascale = make([]float32, n), make([]float32, n)
+	}
+	w.aloc, w.ascale = w.aloc[:n], w.ascale[:n]
+	w.s.Anchor(w.aloc, w.ascale, w.loc, w.scale)
+	return w.aloc, w.ascale
 }

@@ -2,7 +2,9 @@
 // NeuralForecast's training semantics: every step takes batch_size series,
 // cuts all windows of input_size + h values (stride step_size, optional
 // front padding), samples windows_batch_size of them, and takes one Adam
-// step on the masked MAE of the forecasts; an optional validation hold-out
+// step on the model's loss (masked MAE by default; any engine/loss loss set in
+// its hyper-parameters, with exogenous variables when it has them, see
+// FitSeries); an optional validation hold-out
 // (the last val_size values of every series) drives early stopping. The
 // learning rate follows NeuralForecast's StepLR schedule.
 //

@@ -51,8 +51,10 @@ type Trainer struct {
 	params []*tensor.Tensor
 	opt    *shardedAdam
 	tp     *tensor.Tape
-	loss   loss.MAE
+	loss   loss.Loss
 	sc     *model.WindowScaler
+	ex     *model.ExogScaler
+	c      model.Common
 	rng    *rand.Rand
 
 	order    []int // series shuffle
@@ -64,18 +66,33 @@ type Trainer struct {
 	xmask    []float32 // input availability, for the scaler
 	y, mask  []float32
 	yT, mT   *tensor.Tensor // tensors over y and mask
+	yRaw     []float32      // unscaled targets (distribution losses)
+	yRawT    *tensor.Tensor
+	xwin     []float32 // raw input windows of the step
+	futr     []float32 // exogenous inputs of the step's windows
+	hist     []float32
+	stat     []float32
 	steps    int
 	valPred  *model.Predictor
 	valX     []float32
 	valY     []float32
 	valMask  []float32
 	valOut   []float32
+	valFutr  []float32
+	valHist  []float32
+	valStat  []float32
 }
 
-// NewTrainer prepares a training run of m on series (values oldest first).
-// The optimiser updates parameter shards on GOMAXPROCS goroutines; call
-// Close when done.
+// NewTrainer prepares a training run of m on series (values oldest first,
+// no exogenous variables). The optimiser updates parameter shards on
+// GOMAXPROCS goroutines; call Close when done.
 func NewTrainer(m model.Model, series [][]float64, cfg Config) (*Trainer, error) {
+	return NewTrainerSeries(m, Univariate(series), cfg)
+}
+
+// NewTrainerSeries prepares a training run of m on series with exogenous
+// variables (in the order of m's exogenous lists) and m's loss.
+func NewTrainerSeries(m model.Model, series []Series, cfg Config) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -84,24 +101,32 @@ func NewTrainer(m model.Model, series [][]float64, cfg Config) (*Trainer, error)
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
+	ex, err := model.NewExogScaler(c.ScalerType)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	lf, err := c.LossFunc()
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
 	if len(series) == 0 {
 		return nil, fmt.Errorf("%w: no series", ErrData)
 	}
-	t := &Trainer{m: m, cfg: cfg, L: c.InputSize, H: c.H, tp: tensor.NewTape(), sc: sc,
+	t := &Trainer{m: m, cfg: cfg, L: c.InputSize, H: c.H, tp: tensor.NewTape(), sc: sc, ex: ex, c: c, loss: lf,
 		rng: rand.New(rand.NewPCG(cfg.Seed, 0x747261696e))}
-	trainPart := make([][]float32, len(series))
-	var valPart [][]float32
+	F, X := len(c.FutrExog), len(c.HistExog)
+	trainPart := make([]seriesData, len(series))
+	var valPart []seriesData
 	for i, s := range series {
-		for j, v := range s {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%w: series %d value %d is %v", ErrData, i, j, v)
-			}
+		d, err := convert(i, s, c)
+		if err != nil {
+			return nil, err
 		}
-		n := len(s) - cfg.ValSize
+		n := len(s.Y) - cfg.ValSize
 		if n < 1 {
-			return nil, fmt.Errorf("%w: series %d has %d values, val_size %d leaves none for training", ErrData, i, len(s), cfg.ValSize)
+			return nil, fmt.Errorf("%w: series %d has %d values, val_size %d leaves none for training", ErrData, i, len(s.Y), cfg.ValSize)
 		}
-		trainPart[i] = toFloat32(s[:n])
+		trainPart[i] = d.slice(0, n, F, X)
 		if cfg.ValSize > 0 {
 			// Validation windows: the last L+val_size values, no padding;
 			// their targets lie in the hold-out.
@@ -109,11 +134,11 @@ func NewTrainer(m model.Model, series [][]float64, cfg Config) (*Trainer, error)
 				return nil, fmt.Errorf("%w: val_size %d is shorter than h %d", ErrData, cfg.ValSize, c.H)
 			}
 			if n >= c.InputSize {
-				valPart = append(valPart, toFloat32(s[n-c.InputSize:]))
+				valPart = append(valPart, d.slice(n-c.InputSize, len(s.Y), F, X))
 			}
 		}
 	}
-	t.win = newWindowSet(trainPart, t.L, t.H, cfg.StepSize, cfg.StartPaddingEnabled)
+	t.win = newWindowSetData(trainPart, t.L, t.H, F, X, cfg.StepSize, cfg.StartPaddingEnabled)
 	if t.win.total() == 0 {
 		return nil, fmt.Errorf("%w: no training window of input_size %d + h %d (series too short; start padding %v)", ErrData, t.L, t.H, cfg.StartPaddingEnabled)
 	}
@@ -121,7 +146,7 @@ func NewTrainer(m model.Model, series [][]float64, cfg Config) (*Trainer, error)
 		if len(valPart) == 0 {
 			return nil, fmt.Errorf("%w: no series is long enough (input_size + val_size = %d) for validation", ErrData, t.L+cfg.ValSize)
 		}
-		t.val = newWindowSet(valPart, t.L, t.H, cfg.StepSize, false)
+		t.val = newWindowSetData(valPart, t.L, t.H, F, X, cfg.StepSize, false)
 		t.valPred = model.NewPredictor(m)
 	}
 	for _, p := range m.Params() {
@@ -160,8 +185,10 @@ func (t *Trainer) nextBatch() {
 	t.orderPos = end
 }
 
-// sampleWindows fills x (rows of L), t.y and t.mask with the picked windows.
-func (t *Trainer) sampleWindows(x *tensor.Tensor) {
+// sampleWindows fills x (rows of L), t.y and t.mask, and the exogenous
+// buffers, with the picked windows.
+func (t *Trainer) sampleWindows(x []float32) {
+	L, H, F, X, S := t.L, t.H, t.win.F, t.win.X, len(t.c.StatExog)
 	for r, p := range t.picks {
 		// locate window p among the batch's series
 		b := sort.SearchInts(t.prefix, p+1) - 1
@@ -169,9 +196,12 @@ func (t *Trainer) sampleWindows(x *tensor.Tensor) {
 		k := p - t.prefix[b]
 		var xm []float32
 		if !t.sc.Identity() {
-			xm = t.xmask[r*t.L : (r+1)*t.L]
+			xm = t.xmask[r*L : (r+1)*L]
 		}
-		t.win.fill(i, k, x.Data[r*t.L:(r+1)*t.L], xm, t.y[r*t.H:(r+1)*t.H], t.mask[r*t.H:(r+1)*t.H])
+		t.win.fill(i, k, x[r*L:(r+1)*L], xm, t.y[r*H:(r+1)*H], t.mask[r*H:(r+1)*H])
+		if t.c.HasExog() {
+			t.win.fillExog(i, k, t.futr[r*(L+H)*F:(r+1)*(L+H)*F], t.hist[r*L*X:(r+1)*L*X], t.stat[r*S:(r+1)*S])
+		}
 	}
 }
 
@@ -210,27 +240,34 @@ func (t *Trainer) LR() float64 { return t.opt.LR() }
 // Step runs one optimisation step and returns its training loss.
 func (t *Trainer) Step() float64 {
 	k := t.pick()
+	L, H := t.L, t.H
 	if t.yT == nil || t.yT.Shape[0] != k {
-		t.y = make([]float32, k*t.H)
-		t.mask = make([]float32, k*t.H)
-		t.xmask = make([]float32, k*t.L)
-		t.yT = tensor.FromSlice(t.y, k, t.H)
-		t.mT = tensor.FromSlice(t.mask, k, t.H)
+		t.y = make([]float32, k*H)
+		t.yRaw = make([]float32, k*H)
+		t.mask = make([]float32, k*H)
+		t.xmask = make([]float32, k*L)
+		t.yT = tensor.FromSlice(t.y, k, H)
+		t.yRawT = tensor.FromSlice(t.yRaw, k, H)
+		t.mT = tensor.FromSlice(t.mask, k, H)
+		t.futr = make([]float32, k*(L+H)*len(t.c.FutrExog))
+		t.hist = make([]float32, k*L*len(t.c.HistExog))
+		t.stat = make([]float32, k*len(t.c.StatExog))
+		t.xwin = make([]float32, k*L)
 	}
 	t.tp.Reset()
-	x := t.tp.Result([]int{k, t.L})
-	t.sampleWindows(x)
+	t.sampleWindows(t.xwin)
 	// Per-window scaling (NeuralForecast's _normalization): statistics from
-	// the valid inputs; inputs and targets are scaled, the loss is taken on
-	// the scaled values.
+	// the valid inputs; inputs and targets are scaled, point losses are
+	// taken on the scaled values, distribution losses on the raw ones.
 	var xm []float32
 	if !t.sc.Identity() {
 		xm = t.xmask
 	}
-	t.sc.Fit(x, xm)
+	in := model.ScaleInputs(t.tp, t.c, t.sc, t.ex, &model.Batch{B: k, Y: t.xwin, YMask: xm, Futr: t.futr, Hist: t.hist, Stat: t.stat})
+	copy(t.yRaw, t.y)
 	t.sc.ScaleInPlace(t.y, k)
-	yhat := t.m.Forward(t.tp, t.sc.Transform(t.tp, x))
-	loss := t.loss.Forward(t.tp, yhat, t.yT, t.mT)
+	yhat := model.Run(t.tp, t.m, in)
+	loss := t.sc.TrainLoss(t.tp, t.loss, yhat, t.yRawT, t.yT, t.mT)
 	t.opt.ZeroGrad()
 	t.tp.Backward(loss)
 	if t.cfg.GradClipNorm > 0 {
@@ -241,8 +278,9 @@ func (t *Trainer) Step() float64 {
 	return float64(loss.Data[0])
 }
 
-// ValLoss returns the MAE of the model, on the data scale, over every
-// validation window (NaN without validation data).
+// ValLoss returns the MAE of the model's point forecasts (median or mean
+// for multi-output losses), on the data scale, over every validation
+// window (NaN without validation data).
 func (t *Trainer) ValLoss() float64 {
 	if t.val == nil {
 		return math.NaN()
@@ -253,11 +291,16 @@ func (t *Trainer) ValLoss() float64 {
 		t.valY = make([]float32, chunk*t.H)
 		t.valMask = make([]float32, chunk*t.H)
 		t.valOut = make([]float32, chunk*t.H)
+		t.valFutr = make([]float32, chunk*(t.L+t.H)*len(t.c.FutrExog))
+		t.valHist = make([]float32, chunk*t.L*len(t.c.HistExog))
+		t.valStat = make([]float32, chunk*len(t.c.StatExog))
 	}
+	F, X, S := len(t.c.FutrExog), len(t.c.HistExog), len(t.c.StatExog)
 	var sum, cnt float64
 	flush := func(b int) {
 		out := t.valOut[:b*t.H]
-		if err := t.valPred.PredictWindows(out, t.valX[:b*t.L], b); err != nil {
+		batch := model.Batch{B: b, Y: t.valX[:b*t.L], Futr: t.valFutr[:b*(t.L+t.H)*F], Hist: t.valHist[:b*t.L*X], Stat: t.valStat[:b*S]}
+		if err := t.valPred.PredictBatch(out, nil, &batch); err != nil {
 			panic(err) // sizes are ours
 		}
 		for j, v := range out {
@@ -273,6 +316,9 @@ func (t *Trainer) ValLoss() float64 {
 		full := (t.cfg.ValSize-t.H)/t.cfg.StepSize + 1
 		for k := 0; k < full; k++ {
 			t.val.fill(i, k, t.valX[b*t.L:(b+1)*t.L], nil, t.valY[b*t.H:(b+1)*t.H], t.valMask[b*t.H:(b+1)*t.H])
+			if t.c.HasExog() {
+				t.val.fillExog(i, k, t.valFutr[b*(t.L+t.H)*F:(b+1)*(t.L+t.H)*F], t.valHist[b*t.L*X:(b+1)*t.L*X], t.valStat[b*S:(b+1)*S])
+			}
 			b++
 			if b == chunk {
 				flush(b)
@@ -293,7 +339,12 @@ func (t *Trainer) ValLoss() float64 {
 // triggers or ctx ends) and returns a summary. Weights are updated in place;
 // a later Fit continues from them with a fresh optimiser.
 func Fit(ctx context.Context, m model.Model, series [][]float64, cfg Config) (*Result, error) {
-	t, err := NewTrainer(m, series, cfg)
+	return FitSeries(ctx, m, Univariate(series), cfg)
+}
+
+// FitSeries is Fit on series with exogenous variables.
+func FitSeries(ctx context.Context, m model.Model, series []Series, cfg Config) (*Result, error) {
+	t, err := NewTrainerSeries(m, series, cfg)
 	if err != nil {
 		return nil, err
 	}

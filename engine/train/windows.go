@@ -12,8 +12,45 @@ import "math/rand/v2"
 // P−L+1 ≤ s ≤ P+T−L−1. Padded targets are masked out of the loss.
 type windowSet struct {
 	L, H, step, pad int
-	series          [][]float32 // training part of every series
-	first, count    []int       // first valid start (padded coordinates) and number of windows
+	F, X            int          // future-known and historical variables
+	series          [][]float32  // training part of every series
+	data            []seriesData // the same with exogenous variables (nil without)
+	first, count    []int        // first valid start (padded coordinates) and number of windows
+}
+
+// newWindowSetData is newWindowSet over series with exogenous variables.
+func newWindowSetData(data []seriesData, L, H, F, X, step int, startPadding bool) *windowSet {
+	ys := make([][]float32, len(data))
+	for i, d := range data {
+		ys[i] = d.y
+	}
+	w := newWindowSet(ys, L, H, step, startPadding)
+	w.data, w.F, w.X = data, F, X
+	return w
+}
+
+// fillExog writes the exogenous variables of window k of series i: the
+// future-known ones over the input and target steps into futr
+// ((L+H)×F), the historical ones over the input steps into hist (L×X),
+// the static ones into stat. Padded steps are 0.
+func (w *windowSet) fillExog(i, k int, futr, hist, stat []float32) {
+	d := w.data[i]
+	start := w.first[i] + k*w.step - w.pad
+	T := len(d.y)
+	copyRows := func(dst, src []float32, n, steps int) {
+		for t := range steps {
+			o := start + t
+			row := dst[t*n : (t+1)*n]
+			if o >= 0 && o < T {
+				copy(row, src[o*n:(o+1)*n])
+			} else {
+				clear(row)
+			}
+		}
+	}
+	copyRows(futr, d.futr, w.F, w.L+w.H)
+	copyRows(hist, d.hist, w.X, w.L)
+	copy(stat, d.stat)
 }
 
 func newWindowSet(series [][]float32, L, H, step int, startPadding bool) *windowSet {

@@ -6,9 +6,15 @@
 //
 // Defaults follow NeuralForecast (num_layers = 2, hidden_size = 1024); the
 // weights start from PyTorch's nn.Linear initialisation (engine/nn), drawn
-// from a seeded PCG stream. The
-// package registers kind "mlp" with engine/model. Exogenous inputs are not
-// supported yet (univariate windows only).
+// from a seeded PCG stream. The package registers kind "mlp" with
+// engine/model.
+//
+// Exogenous variables enter as in NeuralForecast: the input of the first
+// layer is the concatenation of the target window (L), the historical
+// variables flattened time-major (L·X), the future-known ones over the
+// window and the horizon ((L+H)·F) and the static ones (S). The output
+// layer emits H·K values, K = the loss's output channels (quantiles of
+// MQLoss, parameters of DistributionLoss).
 package mlp
 
 import (
@@ -61,16 +67,22 @@ func (h Hyper) Validate() error {
 
 // NumParams returns the number of trainable values the shape implies.
 func (h Hyper) NumParams() int {
-	n, in := 0, h.InputSize
+	n, in := 0, h.inputWidth()
 	for i := 0; i < h.NumLayers; i++ {
 		n += (in + 1) * h.HiddenSize
 		in = h.HiddenSize
 	}
-	n += (in + 1) * h.H
+	n += (in + 1) * h.H * h.Outputs()
 	if h.ScalerType == "revin" {
 		n += 2 // scaler.revin_bias, scaler.revin_weight (one channel)
 	}
 	return n
+}
+
+// inputWidth is the width of the first layer's input.
+func (h Hyper) inputWidth() int {
+	L := h.InputSize
+	return L + L*len(h.HistExog) + (L+h.H)*len(h.FutrExog) + len(h.StatExog)
 }
 
 // MLP is the model. Forward is safe for concurrent use by several tapes
@@ -84,7 +96,7 @@ type MLP struct {
 }
 
 var (
-	_ model.Model      = (*MLP)(nil)
+	_ model.ExogModel  = (*MLP)(nil)
 	_ model.RevINOwner = (*MLP)(nil)
 )
 
@@ -142,14 +154,14 @@ func build(h Hyper, init bool) *MLP {
 		}
 		return l
 	}
-	in := h.InputSize
+	in := h.inputWidth()
 	mods := make([]nn.Module, h.NumLayers)
 	for i := range h.NumLayers {
 		m.hidden = append(m.hidden, layer(in, h.HiddenSize))
 		mods[i] = m.hidden[i]
 		in = h.HiddenSize
 	}
-	m.out = layer(in, h.H)
+	m.out = layer(in, h.H*h.Outputs())
 	// NeuralForecast's state_dict names and order: scaler.revin_bias and
 	// scaler.revin_weight (TemporalNorm, revin only), mlp.<i>.{weight,bias},
 	// out.{weight,bias}.
@@ -182,10 +194,38 @@ func (m *MLP) Hyper() any { return m.hyper }
 // out.weight, out.bias (PyTorch layout and names: weight is [out, in]).
 func (m *MLP) Params() []model.Param { return m.params }
 
-// Forward maps x [B, input_size] to [B, h].
+// Forward maps x [B, input_size] to [B, h·K] (a model without exogenous
+// variables).
 func (m *MLP) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
+	return m.ForwardInputs(tp, model.Inputs{Y: x})
+}
+
+// ForwardInputs implements model.ExogModel.
+func (m *MLP) ForwardInputs(tp *tensor.Tape, in model.Inputs) *tensor.Tensor {
+	x := in.Y
+	if m.hyper.HasExog() {
+		b := x.Shape[0]
+		parts := []*tensor.Tensor{x}
+		for _, e := range []*tensor.Tensor{in.Hist, in.Futr, in.Stat} {
+			if e != nil {
+				parts = append(parts, tensor.Reshape(tp, e, b, len(e.Data)/b))
+			}
+		}
+		if w := m.hyper.inputWidth(); sumCols(parts) != w {
+			panic(fmt.Sprintf("mlp: inputs of width %d, the model takes %d (check the exogenous tensors)", sumCols(parts), w))
+		}
+		x = tensor.Concat(tp, 1, parts...)
+	}
 	for _, l := range m.hidden {
 		x = tensor.ReLU(tp, l.Forward(tp, x))
 	}
 	return m.out.Forward(tp, x)
+}
+
+func sumCols(ts []*tensor.Tensor) int {
+	n := 0
+	for _, t := range ts {
+		n += t.Shape[1]
+	}
+	return n
 }
