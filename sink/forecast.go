@@ -9,6 +9,9 @@
 //	 "model":"snaive","model_version":"1-m24",
 //	 "horizon":[{"ts":"2026-11-26T06:00:00Z","mean":123.4}, ...]}
 //
+// Models with prediction intervals add the quantiles of every step:
+// {"ts":…,"mean":123.4,"q":{"0.05":101.2,"0.95":140.8}}.
+//
 // The id is deterministic (it does not depend on issued_at), so consumers can
 // de-duplicate forecasts re-issued after a replay.
 package sink
@@ -27,6 +30,10 @@ import (
 type Point struct {
 	TS   time.Time `json:"ts"`
 	Mean float64   `json:"mean"`
+	// Q holds the predictive quantiles of the step at the levels of
+	// Forecast.Quantiles (models trained with MQLoss or a
+	// DistributionLoss); encoded as "q":{"0.1":…,"0.9":…}.
+	Q []float64 `json:"-"`
 }
 
 // Forecast is one issued forecast of one series.
@@ -40,6 +47,9 @@ type Forecast struct {
 	Model        string    `json:"model"`
 	ModelVersion string    `json:"model_version"`
 	Horizon      []Point   `json:"horizon"`
+	// Quantiles are the levels (in (0, 1), ascending) of every point's Q;
+	// nil for point forecasts.
+	Quantiles []float64 `json:"-"`
 	// JSON, if non-nil, is f's encoding exactly as AppendJSON produces it
 	// (set by Encode). Publishers send these bytes instead of encoding f
 	// again, so a forecast published to several sinks is formatted once.
@@ -86,6 +96,14 @@ func (f *Forecast) Validate() error {
 	for i, p := range f.Horizon {
 		if math.IsNaN(p.Mean) || math.IsInf(p.Mean, 0) {
 			return fmt.Errorf("%w: series %q: step %d mean %v not finite", ErrInvalidForecast, f.Series, i+1, p.Mean)
+		}
+		if len(p.Q) != len(f.Quantiles) {
+			return fmt.Errorf("%w: series %q: step %d has %d quantiles for %d levels", ErrInvalidForecast, f.Series, i+1, len(p.Q), len(f.Quantiles))
+		}
+		for _, v := range p.Q {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("%w: series %q: step %d quantile %v not finite", ErrInvalidForecast, f.Series, i+1, v)
+			}
 		}
 	}
 	return nil
@@ -135,6 +153,19 @@ func appendJSON(dst []byte, f *Forecast, e *Encoder) []byte {
 		dst = e.appendTime(dst, p.TS)
 		dst = append(dst, `","mean":`...)
 		dst = e.appendFloat(dst, p.Mean)
+		if len(p.Q) > 0 && len(p.Q) == len(f.Quantiles) {
+			dst = append(dst, `,"q":{`...)
+			for j, v := range p.Q {
+				if j > 0 {
+					dst = append(dst, ',')
+				}
+				dst = append(dst, '"')
+				dst = appendFloat(dst, f.Quantiles[j])
+				dst = append(dst, `":`...)
+				dst = e.appendFloat(dst, v)
+			}
+			dst = append(dst, '}')
+		}
 		dst = append(dst, '}')
 	}
 	return append(dst, "]}"...)

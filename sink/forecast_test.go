@@ -39,7 +39,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		makeForecast("meter-17", t0, 3, 123.4),
 		makeForecast(`we"ird\ser`+"\t\x01ies é", t0.Add(time.Nanosecond), 1, 0),
 		{ID: "x", Series: "s", OriginTS: t0, IssuedAt: t0, Model: "m", ModelVersion: "",
-			Horizon: []Point{{t0, 1e-7}, {t0, 1e21}, {t0, -0.000001}, {t0, 123456789012345678}, {t0, 5e-324}, {t0, -1.5e300}, {t0, 0}}},
+			Horizon: []Point{{TS: t0, Mean: 1e-7}, {TS: t0, Mean: 1e21}, {TS: t0, Mean: -0.000001}, {TS: t0, Mean: 123456789012345678}, {TS: t0, Mean: 5e-324}, {TS: t0, Mean: -1.5e300}, {TS: t0, Mean: 0}}},
 	}
 	for _, f := range tests {
 		got := f.AppendJSON(nil)
@@ -171,5 +171,42 @@ func TestEncode(t *testing.T) {
 	_ = Encode(arena, fs[:1])
 	if want := fs[0].AppendJSON(nil); !bytes.Equal(fs[0].JSON, want) {
 		t.Errorf("re-encoded JSON = %s, want %s", fs[0].JSON, want)
+	}
+}
+
+func TestAppendJSONQuantiles(t *testing.T) {
+	ts := time.Date(2026, 11, 26, 5, 0, 0, 0, time.UTC)
+	f := Forecast{Series: "s", OriginTS: ts, IssuedAt: ts, Model: "mlp", ModelVersion: "v1",
+		Quantiles: []float64{0.1, 0.5, 0.9},
+		Horizon: []Point{{TS: ts.Add(time.Hour), Mean: 2, Q: []float64{1, 2, 3.5}},
+			{TS: ts.Add(2 * time.Hour), Mean: 2.5, Q: []float64{1.25, 2.5, 4}}}}
+	if err := f.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var enc Encoder
+	fs := []Forecast{f}
+	enc.Encode(fs)
+	if got := string(f.AppendJSON(nil)); got != string(fs[0].JSON) {
+		t.Fatalf("Encoder %s\nAppendJSON %s", fs[0].JSON, got)
+	}
+	var back struct {
+		Horizon []struct {
+			Mean float64            `json:"mean"`
+			Q    map[string]float64 `json:"q"`
+		} `json:"horizon"`
+	}
+	if err := json.Unmarshal(fs[0].JSON, &back); err != nil {
+		t.Fatalf("%v: %s", err, fs[0].JSON)
+	}
+	if q := back.Horizon[1].Q; len(q) != 3 || q["0.1"] != 1.25 || q["0.5"] != 2.5 || q["0.9"] != 4 {
+		t.Fatalf("decoded %+v from %s", back, fs[0].JSON)
+	}
+	f.Horizon[0].Q = []float64{1, math.NaN(), 3}
+	if err := f.Validate(); !errors.Is(err, ErrInvalidForecast) {
+		t.Fatalf("NaN quantile: %v", err)
+	}
+	f.Horizon[0].Q = []float64{1, 2}
+	if err := f.Validate(); !errors.Is(err, ErrInvalidForecast) {
+		t.Fatalf("2 quantiles for 3 levels: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -93,7 +94,7 @@ func TestKafkaSinkPublish(t *testing.T) {
 			t.Fatalf("key %q for series %q", m.Key, f.Series)
 		}
 		want, ok := byID[f.ID]
-		if !ok || len(f.Horizon) != 24 || f.Horizon[23] != want.Horizon[23] {
+		if !ok || len(f.Horizon) != 24 || !reflect.DeepEqual(f.Horizon[23], want.Horizon[23]) {
 			t.Fatalf("unexpected forecast %s", m.Value)
 		}
 		if wantJSON := want.AppendJSON(nil); !bytes.Equal(m.Value, wantJSON) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"reflect"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func TestRedisLatest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ID != newer.ID || got.Horizon[0] != newer.Horizon[0] || len(got.Horizon) != 48 {
+	if got.ID != newer.ID || !reflect.DeepEqual(got.Horizon[0], newer.Horizon[0]) || len(got.Horizon) != 48 {
 		t.Fatalf("latest of m/7 = %s, want %s", got.ID, newer.ID)
 	}
 	got, err = r.Get(ctx, "m/42")
