@@ -3,6 +3,7 @@ package loss
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Config selects and parameterises a loss by NeuralForecast's class names,
@@ -79,4 +80,45 @@ func (c Config) New() (Loss, error) {
 		return NewDistribution(f, level)
 	}
 	return nil, fmt.Errorf("loss: unknown loss %q (MAE, MSE, RMSE, MAPE, SMAPE, HuberLoss, QuantileLoss, MQLoss, DistributionLoss)", c.Name)
+}
+
+// FlagNames lists the loss names accepted by ParseFlag (the lower-case
+// names of the command line's --loss).
+func FlagNames() []string {
+	return []string{"mae", "mse", "rmse", "mape", "smape", "huber", "mqloss", "normal", "studentt"}
+}
+
+// ParseFlag maps a command-line loss name to its Config: mae, mse, rmse,
+// mape, smape, huber (HuberLoss, delta 1), mqloss (MQLoss at levels),
+// normal and studentt (DistributionLoss with levels). Names are
+// case-insensitive; NeuralForecast's class names are accepted too. levels
+// (percent) apply to the multi-output losses; nil means [80, 90].
+func ParseFlag(name string, levels []float64) (Config, error) {
+	var c Config
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "", "mae":
+		c.Name = "MAE"
+	case "mse":
+		c.Name = "MSE"
+	case "rmse":
+		c.Name = "RMSE"
+	case "mape":
+		c.Name = "MAPE"
+	case "smape":
+		c.Name = "SMAPE"
+	case "huber", "huberloss":
+		c.Name = "HuberLoss"
+	case "mqloss":
+		c.Name, c.Level = "MQLoss", levels
+	case "normal":
+		c.Name, c.Distribution, c.Level = "DistributionLoss", "Normal", levels
+	case "studentt":
+		c.Name, c.Distribution, c.Level = "DistributionLoss", "StudentT", levels
+	default:
+		return Config{}, fmt.Errorf("loss: unknown --loss %q (one of %s)", name, strings.Join(FlagNames(), ", "))
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
 }

@@ -83,3 +83,35 @@ func TestShapeMismatchPanics(t *testing.T) {
 		}()
 	}
 }
+
+func TestParseFlag(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		outputs int
+		want    string
+	}{
+		{"mae", 1, "MAE"}, {"MSE", 1, "MSE"}, {"huber", 1, "HuberLoss"}, {"HuberLoss", 1, "HuberLoss"},
+		{"mqloss", 5, "MQLoss"}, {"normal", 2, "DistributionLoss"}, {"studentt", 3, "DistributionLoss"},
+	} {
+		c, err := ParseFlag(tc.name, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		l, err := c.New()
+		if err != nil || l.Name() != tc.want || l.Outputs() != tc.outputs {
+			t.Errorf("%s: %v outputs %d, %v", tc.name, l, l.Outputs(), err)
+		}
+	}
+	c, err := ParseFlag("mqloss", []float64{50})
+	if l, _ := c.New(); err != nil || l.Outputs() != 3 {
+		t.Fatalf("mqloss at level 50: %v", err)
+	}
+	for _, bad := range []string{"quantile", "l1"} {
+		if _, err := ParseFlag(bad, nil); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+	if _, err := ParseFlag("normal", []float64{120}); err == nil {
+		t.Error("level 120: no error")
+	}
+}
