@@ -212,3 +212,63 @@ func CalendarWindow(dst []float32, fs []WindowFeature, first time.Time, step tim
 		}
 	}
 }
+
+// SeriesInputs computes a model's exogenous inputs at every step of a
+// whole series for offline training, with the same code as the stream:
+// hist[v][s] is historical feature hist[v] at step s (HistWindow over the
+// series), futr[v][s] calendar feature futr[v] at times[s]. hist names
+// derived features, futr calendar features (see ParseWindowFeature).
+func SeriesInputs(histNames, futrNames []string, values []float64, times []time.Time) (hist, futr [][]float64, err error) {
+	if len(times) != len(values) {
+		return nil, nil, fmt.Errorf("features: %d times for %d values", len(times), len(values))
+	}
+	hf, err := ParseWindowFeatures(histNames)
+	if err != nil {
+		return nil, nil, err
+	}
+	ff, err := ParseWindowFeatures(futrNames)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, f := range hf {
+		if f.Calendar() {
+			return nil, nil, fmt.Errorf("features: %s is a calendar feature, known for the horizon: list it as future-known", f.Name)
+		}
+	}
+	for _, f := range ff {
+		if !f.Calendar() {
+			return nil, nil, fmt.Errorf("features: %s is not known for the horizon; only calendar features are future-known (%v)", f.Name, calendarNames)
+		}
+	}
+	T := len(values)
+	if len(hf) > 0 {
+		m := make([]float32, T*len(hf))
+		HistWindow(m, hf, values, T)
+		hist = columns(m, T, len(hf))
+	}
+	if len(ff) > 0 {
+		m := make([]float32, T*len(ff))
+		var c [9]float64
+		for s, t := range times {
+			calendarAt(c[:0], t)
+			for k, f := range ff {
+				m[s*len(ff)+k] = float32(c[f.cal])
+			}
+		}
+		futr = columns(m, T, len(ff))
+	}
+	return hist, futr, nil
+}
+
+// columns splits a T×n time-major matrix into n columns.
+func columns(m []float32, T, n int) [][]float64 {
+	out := make([][]float64, n)
+	for k := range out {
+		col := make([]float64, T)
+		for s := range col {
+			col[s] = float64(m[s*n+k])
+		}
+		out[k] = col
+	}
+	return out
+}

@@ -179,3 +179,52 @@ func TestCalendarWindow(t *testing.T) {
 		}
 	}
 }
+
+// SeriesInputs over a whole series equals, step by step, the online
+// window computed from the ring at that step.
+func TestSeriesInputsEqualOnlineWindows(t *testing.T) {
+	histNames := []string{"mean_24", "lag_24", "ewma_0.5"}
+	futrNames := []string{"hour_sin", "dow_cos"}
+	values := randomWalk(500, 3)
+	t0 := time.Date(2016, 7, 1, 0, 0, 0, 0, time.UTC)
+	times := make([]time.Time, len(values))
+	for i := range times {
+		times[i] = t0.Add(time.Duration(i) * time.Hour)
+	}
+	hist, futr, err := features.SeriesInputs(histNames, futrNames, values, times)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hf, _ := features.ParseWindowFeatures(histNames)
+	ff, _ := features.ParseWindowFeatures(futrNames)
+	L, H := 48, 12
+	history := L + features.MaxSpan(hf) - 1
+	for _, end := range []int{60, 200, 488} {
+		on := make([]float32, L*len(hf))
+		features.HistWindow(on, hf, values[max(0, end-history):end], L)
+		cal := make([]float32, (L+H)*len(ff))
+		features.CalendarWindow(cal, ff, times[end-1].Add(-time.Duration(L-1)*time.Hour), time.Hour, L+H)
+		for tt := range L {
+			s := end - L + tt
+			for k := range hf {
+				if float32(hist[k][s]) != on[tt*len(hf)+k] {
+					t.Fatalf("end %d step %d %s: offline %v online %v", end, s, histNames[k], hist[k][s], on[tt*len(hf)+k])
+				}
+			}
+		}
+		for tt := range L + H {
+			s := end - L + tt
+			for k := range ff {
+				if float32(futr[k][s]) != cal[tt*len(ff)+k] {
+					t.Fatalf("end %d step %d %s: offline %v online %v", end, s, futrNames[k], futr[k][s], cal[tt*len(ff)+k])
+				}
+			}
+		}
+	}
+	if _, _, err := features.SeriesInputs([]string{"hour"}, nil, values, times); err == nil {
+		t.Error("calendar feature as historical: no error")
+	}
+	if _, _, err := features.SeriesInputs(nil, []string{"lag_1"}, values, times); err == nil {
+		t.Error("lag as future-known: no error")
+	}
+}

@@ -52,8 +52,13 @@ type Config struct {
 	// KeyPrefix prefixes every Redis key the pipeline writes. Default: "sc".
 	KeyPrefix string
 
-	// Model is the forecaster registry name. Default: "snaive".
+	// Model is the forecaster: a baseline registry name (naive, snaive),
+	// or "neural" (or the file's model kind, e.g. "mlp") to serve the
+	// trained network in ModelFile. Default: "snaive".
 	Model string
+	// ModelFile is the saved network served with --model neural (made by
+	// `streamcast train`). Default: none.
+	ModelFile string
 	// Season is the seasonal period for seasonal models. Default: 24.
 	Season int
 	// Horizon is the number of steps forecast per event. Default: 24.
@@ -304,6 +309,19 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.Model) == "" {
 		bad("--model: a model name is required")
+	}
+	if isNeuralKind(c.Model) && c.ModelFile == "" {
+		bad("--model %s needs --model-file (a file made by `streamcast train`)", c.Model)
+	}
+	if c.ModelFile != "" && !isNeuralKind(c.Model) {
+		bad("--model-file is served with --model neural (or the file's model kind), not --model %s", c.Model)
+	}
+	if c.ModelFile != "" {
+		if st, err := os.Stat(c.ModelFile); err != nil {
+			bad("--model-file: %v", err)
+		} else if st.IsDir() {
+			bad("--model-file: %s is a directory", c.ModelFile)
+		}
 	}
 	if c.Season < 1 {
 		bad("--season: %d must be >= 1", c.Season)

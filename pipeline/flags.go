@@ -68,7 +68,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	registerTLS(fs, "redis-tls", &c.RedisAuth.TLS, "Redis")
 	fs.StringVar(&c.KeyPrefix, "key-prefix", c.KeyPrefix, "prefix of every Redis key written")
 
-	fs.StringVar(&c.Model, "model", c.Model, "forecasting model (naive, snaive, ...)")
+	fs.StringVar(&c.Model, "model", c.Model, "forecasting model: naive, snaive, or neural (or the file's kind, e.g. mlp) with --model-file")
+	fs.StringVar(&c.ModelFile, "model-file", c.ModelFile, "trained network to serve with --model neural (from `streamcast train`)")
 	fs.IntVar(&c.Season, "season", c.Season, "seasonal period of seasonal models, in steps")
 	fs.IntVar(&c.Horizon, "horizon", c.Horizon, "forecast steps per event")
 	fs.DurationVar(&c.Freq, "freq", c.Freq, "step between horizon timestamps (origin + j*freq)")

@@ -98,6 +98,8 @@ type scratch struct {
 	hist    [][]float64
 	fcIdx   []int // forecast k belongs to obs[fcIdx[k]]
 	dst     []float64
+	q       []float64   // quantiles (WindowForecaster models with intervals)
+	last    []time.Time // event time of each forecast's newest value
 	fcs     []sink.Forecast
 	points  []sink.Point
 	enc     sink.Encoder // JSON of fcs, shared by both publishers
@@ -189,9 +191,30 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	n := len(s.hist)
 	hz := h.Horizon
 	s.dst = grow(s.dst, n*hz)
+	var levels []float64
+	wf, windowed := h.Model.(WindowForecaster)
+	if windowed {
+		levels = wf.Quantiles()
+	}
+	nq := len(levels)
+	s.q = grow(s.q, n*hz*nq)
 	if n > 0 {
 		t1 := time.Now()
-		if err := h.Model.Forecast(s.dst, s.hist, hz); err != nil {
+		var err error
+		if windowed {
+			s.last = grow(s.last, n)
+			for k, i := range s.fcIdx {
+				s.last[k] = s.obs[i].TS
+			}
+			var q []float64
+			if nq > 0 {
+				q = s.q
+			}
+			err = wf.ForecastAt(s.dst, q, s.hist, s.last, hz)
+		} else {
+			err = h.Model.Forecast(s.dst, s.hist, hz)
+		}
+		if err != nil {
 			return fmt.Errorf("model %s: %w", h.Model.Name(), err)
 		}
 		h.Metrics.ForecastTime.Observe(time.Since(t1).Seconds())
@@ -206,10 +229,14 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 		pts := s.points[k*hz : (k+1)*hz : (k+1)*hz]
 		for j := range pts {
 			pts[j] = sink.Point{TS: origin.Add(time.Duration(j+1) * h.Freq), Mean: s.dst[k*hz+j]}
+			if nq > 0 {
+				o := (k*hz + j) * nq
+				pts[j].Q = s.q[o : o+nq : o+nq]
+			}
 		}
 		s.fcs[k] = sink.Forecast{
 			ID: sink.ForecastID(ob.Series, origin, name, version), Series: ob.Series, OriginTS: origin,
-			IssuedAt: issued, Model: name, ModelVersion: version, Horizon: pts,
+			IssuedAt: issued, Model: name, ModelVersion: version, Horizon: pts, Quantiles: levels,
 		}
 	}
 

@@ -82,12 +82,21 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	sctx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	defer cancel()
 
-	model, err := forecast.New(cfg.Model, forecast.Options{Season: cfg.Season})
-	if err != nil {
+	var model forecast.Forecaster
+	if isNeuralKind(cfg.Model) {
+		nm, err := loadNeural(cfg.Model, cfg.ModelFile, cfg.Freq)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --model-file: %w", ErrConfig, err)
+		}
+		if cfg.Horizon > nm.Horizon() {
+			return nil, fmt.Errorf("%w: --horizon %d exceeds the %d steps %s was trained for", ErrConfig, cfg.Horizon, nm.Horizon(), cfg.ModelFile)
+		}
+		model = nm
+	} else if model, err = forecast.New(cfg.Model, forecast.Options{Season: cfg.Season}); err != nil {
 		return nil, fmt.Errorf("%w: --model: %w", ErrConfig, err)
 	}
 	if model.InputSize() > cfg.History {
-		return nil, fmt.Errorf("%w: model %s needs %d values but --history is %d", ErrConfig, cfg.Model, model.InputSize(), cfg.History)
+		return nil, fmt.Errorf("%w: model %s needs %d values (its input window plus the span of its derived inputs) but --history is %d", ErrConfig, cfg.Model, model.InputSize(), cfg.History)
 	}
 	p.model = model
 

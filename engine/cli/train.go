@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/streamcast/streamcast/engine/model"
-	_ "github.com/streamcast/streamcast/engine/models/mlp" // registers "mlp"
+	_ "github.com/streamcast/streamcast/engine/models/all" // registers every model kind
 	"github.com/streamcast/streamcast/engine/train"
 	"github.com/streamcast/streamcast/ingest"
 )

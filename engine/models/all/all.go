@@ -1,0 +1,10 @@
+// Package all registers every model kind of engine/models with
+// engine/model; import it for its side effect wherever models are built
+// or loaded by kind:
+//
+//	import _ "github.com/streamcast/streamcast/engine/models/all"
+package all
+
+import (
+	_ "github.com/streamcast/streamcast/engine/models/mlp" // "mlp"
+)
