@@ -12,6 +12,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/streamcast/streamcast/engine/loss"
 	"io"
 	"log/slog"
 	"os"
@@ -49,7 +50,11 @@ func harnessFlags(fs *flag.FlagSet, h *harness) *string {
 	fs.StringVar(&h.Dataset, "dataset", h.Dataset, "dataset: etth1 (bundled, real) or synthetic (seeded)")
 	fs.Uint64Var(&h.Seed, "seed", h.Seed, "seed of the synthetic dataset")
 	fs.IntVar(&h.Partitions, "partitions", h.Partitions, "partitions of the input topic")
-	fs.StringVar(&h.Model, "model", h.Model, "forecasting model (naive, snaive, ...)")
+	fs.StringVar(&h.Model, "model", h.Model, "forecasting model: naive, snaive, a model kind (mlp, …: trained on the dataset first unless --model-file), or neural with --model-file")
+	fs.StringVar(&h.ModelFile, "model-file", h.ModelFile, "trained network to serve (from `streamcast train`)")
+	fs.StringVar(&h.Loss, "loss", "mae", "loss of the network trained first: "+strings.Join(loss.FlagNames(), ", ")+" (mqloss, normal and studentt give prediction intervals)")
+	fs.Var(floatList{&h.Levels}, "level", "prediction-interval levels in percent of mqloss/normal/studentt, e.g. 80,90 (default 80,90)")
+	fs.IntVar(&h.TrainSteps, "train-steps", 300, "training steps of the network trained first")
 	fs.IntVar(&h.Season, "season", h.Season, "seasonal period of seasonal models")
 	fs.IntVar(&h.Horizon, "horizon", h.Horizon, "forecast steps per event")
 	fs.StringVar(&h.HTTP, "http", h.HTTP, "listen address of /metrics /healthz /readyz /v1/forecast/ (empty = off)")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -40,6 +41,36 @@ func (l listValue) Set(s string) error {
 		if f = strings.TrimSpace(f); f != "" {
 			out = append(out, f)
 		}
+	}
+	*l.p = out
+	return nil
+}
+
+// floatList is a comma-separated number list flag.
+type floatList struct{ p *[]float64 }
+
+func (l floatList) String() string {
+	if l.p == nil {
+		return ""
+	}
+	parts := make([]string, len(*l.p))
+	for i, v := range *l.p {
+		parts[i] = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l floatList) Set(s string) error {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", f)
+		}
+		out = append(out, v)
 	}
 	*l.p = out
 	return nil

@@ -32,6 +32,10 @@ type harness struct {
 	Partitions int
 	Redis      string // "" = embedded miniredis
 	Model      string
+	ModelFile  string    // network to serve; "" with a model kind: train one first
+	Loss       string    // loss of the trained demo network
+	Levels     []float64 // its prediction-interval levels
+	TrainSteps int       // its training steps
 	Season     int
 	Horizon    int
 	HTTP       string
@@ -91,6 +95,11 @@ func (h *harness) run(ctx context.Context, stderr io.Writer, log *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
+	modelFile, cleanupModel, err := h.prepareModel(ctx, ds, stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanupModel()
 	kc, err := devkafka.Start(devkafka.Options{Partitions: h.Partitions, Topics: []string{harnessIn, harnessOut, harnessDLQ}})
 	if err != nil {
 		return nil, err
@@ -101,7 +110,7 @@ func (h *harness) run(ctx context.Context, stderr io.Writer, log *slog.Logger) (
 	cfg.Brokers = kc.Addrs()
 	cfg.InputTopic, cfg.OutputTopic, cfg.DLQTopic = harnessIn, harnessOut, harnessDLQ
 	cfg.Group = "streamcast-" + h.Name
-	cfg.Model, cfg.Season, cfg.Horizon = h.Model, h.Season, h.Horizon
+	cfg.Model, cfg.Season, cfg.Horizon, cfg.ModelFile = h.Model, h.Season, h.Horizon, modelFile
 	cfg.HTTP = h.HTTP
 	cfg.MaxBatch = h.MaxBatch
 	if h.MaxWait > 0 {
