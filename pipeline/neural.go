@@ -47,6 +47,7 @@ type Neural struct {
 	mu                              sync.Mutex
 	p                               *model.Predictor
 	y, ymask, fbuf, hbuf, point, qb []float32
+	batch                           model.Batch
 }
 
 var _ WindowForecaster = (*Neural)(nil)
@@ -114,7 +115,7 @@ func (n *Neural) Forecast(dst []float64, histories [][]float64, h int) error {
 // ForecastAt implements WindowForecaster. h may be at most the trained
 // horizon (the first h steps are returned).
 func (n *Neural) ForecastAt(dst, q []float64, histories [][]float64, last []time.Time, h int) error {
-	L, H := n.c.InputSize, n.c.H
+	H := n.c.H
 	nq := len(n.p.Quantiles())
 	B := len(histories)
 	switch {
@@ -130,30 +131,18 @@ func (n *Neural) ForecastAt(dst, q []float64, histories [][]float64, last []time
 	if B == 0 {
 		return nil
 	}
-	F, X := len(n.futr), len(n.hist)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.y, n.ymask = grow(n.y, B*L), grow(n.ymask, B*L)
-	n.fbuf, n.hbuf = grow(n.fbuf, B*(L+H)*F), grow(n.hbuf, B*L*X)
-	n.point, n.qb = grow(n.point, B*H), grow(n.qb, B*H*nq)
-	for i, hist := range histories {
-		if len(hist) == 0 {
-			return fmt.Errorf("%w: series %d", forecast.ErrEmptyHistory, i)
-		}
-		model.FillWindow(n.y[i*L:(i+1)*L], n.ymask[i*L:(i+1)*L], hist)
-		if X > 0 {
-			features.HistWindow(n.hbuf[i*L*X:(i+1)*L*X], n.hist, hist, L)
-		}
-		if F > 0 {
-			first := last[i].Add(-time.Duration(L-1) * n.freq)
-			features.CalendarWindow(n.fbuf[i*(L+H)*F:(i+1)*(L+H)*F], n.futr, first, n.freq, L+H)
-		}
+	batch, err := n.fill(histories, last)
+	if err != nil {
+		return err
 	}
+	n.point, n.qb = grow(n.point, B*H), grow(n.qb, B*H*nq)
 	var qb []float32
 	if nq > 0 {
 		qb = n.qb
 	}
-	if err := n.p.PredictBatch(n.point, qb, &model.Batch{B: B, Y: n.y, YMask: n.ymask, Futr: n.fbuf, Hist: n.hbuf}); err != nil {
+	if err := n.p.PredictBatch(n.point, qb, batch); err != nil {
 		return err
 	}
 	for i := range B {
@@ -167,6 +156,37 @@ func (n *Neural) ForecastAt(dst, q []float64, histories [][]float64, last []time
 		}
 	}
 	return nil
+}
+
+// fill builds the raw model inputs of the histories into n's buffers (n.mu
+// held): the input windows, the historical features at every input step
+// and the calendar features over input window and horizon; padded input
+// steps of short histories are zero, as in training.
+func (n *Neural) fill(histories [][]float64, last []time.Time) (*model.Batch, error) {
+	L, H := n.c.InputSize, n.c.H
+	F, X := len(n.futr), len(n.hist)
+	B := len(histories)
+	n.y, n.ymask = grow(n.y, B*L), grow(n.ymask, B*L)
+	n.fbuf, n.hbuf = grow(n.fbuf, B*(L+H)*F), grow(n.hbuf, B*L*X)
+	for i, hist := range histories {
+		if len(hist) == 0 {
+			return nil, fmt.Errorf("%w: series %d", forecast.ErrEmptyHistory, i)
+		}
+		model.FillWindow(n.y[i*L:(i+1)*L], n.ymask[i*L:(i+1)*L], hist)
+		if X > 0 {
+			features.HistWindow(n.hbuf[i*L*X:(i+1)*L*X], n.hist, hist, L)
+		}
+		if F > 0 {
+			first := last[i].Add(-time.Duration(L-1) * n.freq)
+			w := n.fbuf[i*(L+H)*F : (i+1)*(L+H)*F]
+			features.CalendarWindow(w, n.futr, first, n.freq, L+H)
+			if pad := L - len(hist); pad > 0 {
+				clear(w[:pad*F]) // padded input steps carry no inputs, as in training
+			}
+		}
+	}
+	n.batch = model.Batch{B: B, Y: n.y, YMask: n.ymask, Futr: n.fbuf, Hist: n.hbuf}
+	return &n.batch, nil
 }
 
 // loadNeural loads a model file for the stream. kind, unless "neural",
