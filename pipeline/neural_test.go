@@ -220,7 +220,7 @@ func TestNeuralConfigErrors(t *testing.T) {
 		{"neural without a file", func(c *Config) { c.Model, c.ModelFile = "neural", "" }},
 		{"kind without a file", func(c *Config) { c.Model, c.ModelFile = "mlp", "" }},
 		{"file with a baseline", func(c *Config) { c.Model, c.ModelFile = "snaive", path }},
-		{"missing file", func(c *Config) { c.Model, c.ModelFile = "neural", path + ".missing" }},
+		{"missing file", func(c *Config) { c.Model, c.ModelFile = "neural", path+".missing" }},
 	} {
 		c := DefaultConfig()
 		tc.mutate(&c)
