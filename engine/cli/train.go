@@ -32,6 +32,20 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 
 // load reads the file and applies --rows.
 func (d *dataFlags) load() (ids []string, series [][]float64, err error) {
+	_, ss, err := d.loadFile()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, s := range ss {
+		ids = append(ids, s.ID)
+		series = append(series, s.Y)
+	}
+	return ids, series, nil
+}
+
+// loadFile reads the file and applies --rows to every series' values,
+// time stamps and exogenous columns.
+func (d *dataFlags) loadFile() (*ingest.FileData, []ingest.FileSeries, error) {
 	if d.path == "" {
 		return nil, nil, fmt.Errorf("--data is required: %w", errUsage)
 	}
@@ -43,19 +57,25 @@ func (d *dataFlags) load() (ids []string, series [][]float64, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	out := make([]ingest.FileSeries, 0, len(fd.Series))
 	for _, s := range fd.Series {
-		y := s.Y
-		end := len(y)
+		end := len(s.Y)
 		if hi >= 0 {
 			end = min(hi, end)
 		}
 		if lo >= end {
-			return nil, nil, fmt.Errorf("--rows %s leaves no values of series %q (%d values)", d.rows, s.ID, len(y))
+			return nil, nil, fmt.Errorf("--rows %s leaves no values of series %q (%d values)", d.rows, s.ID, len(s.Y))
 		}
-		ids = append(ids, s.ID)
-		series = append(series, y[lo:end])
+		c := ingest.FileSeries{ID: s.ID, Y: s.Y[lo:end]}
+		if s.DS != nil {
+			c.DS = s.DS[lo:end]
+		}
+		for _, x := range s.Exog {
+			c.Exog = append(c.Exog, x[lo:end])
+		}
+		out = append(out, c)
 	}
-	return ids, series, nil
+	return fd, out, nil
 }
 
 func parseRows(s string) (lo, hi int, err error) {
@@ -101,7 +121,16 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 }
 
 func (m *modelFlags) build(set map[string]bool) (model.Model, error) {
+	return m.buildWith(set, nil)
+}
+
+// buildWith builds the model with extra hyper-parameter fields (the
+// --hyper JSON still wins).
+func (m *modelFlags) buildWith(set map[string]bool, extra map[string]any) (model.Model, error) {
 	f := map[string]any{"input_size": m.inputSize, "h": m.h, "scaler_type": m.scaler, "random_seed": m.seed}
+	for k, v := range extra {
+		f[k] = v
+	}
 	if m.kind == "mlp" || set["hidden-size"] {
 		f["hidden_size"] = m.hiddenSize
 	}
@@ -135,6 +164,7 @@ func TrainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var (
 		data     dataFlags
 		mf       modelFlags
+		ef       exogFlags
 		out      string
 		initFrom string
 		threads  int
@@ -143,6 +173,7 @@ func TrainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cfg := train.DefaultConfig()
 	data.register(fs)
 	mf.register(fs)
+	ef.register(fs)
 	trainFlags(fs, &cfg)
 	fs.StringVar(&out, "out", "", "model file to write (required)")
 	fs.StringVar(&initFrom, "init-from", "", "continue training the model in this file (fresh optimiser; model flags ignored)")
@@ -175,17 +206,30 @@ func TrainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		_ = json.Unmarshal(l.Meta, &meta) // metadata is informative only
 		prevSteps = meta.TrainedSteps
-	} else if m, err = mf.build(set); err != nil {
+	}
+	fd, fileSeries, err := data.loadFile()
+	if err != nil {
 		return err
 	}
-	_, series, err := data.load()
+	if m == nil {
+		extra, err := ef.hyper(fd.ExogNames)
+		if err != nil {
+			return err
+		}
+		if m, err = mf.buildWith(set, extra); err != nil {
+			return err
+		}
+	} else if set["loss"] || set["hist-exog"] || set["futr-exog"] || set["level"] {
+		return fmt.Errorf("train: --init-from continues the saved model with its own loss and inputs; drop --loss/--level/--hist-exog/--futr-exog: %w", errUsage)
+	}
+	series, err := exogSeries(m.Common(), fd, fileSeries)
 	if err != nil {
 		return err
 	}
 	if !quiet {
 		cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
-	res, err := train.Fit(ctx, m, series, cfg)
+	res, err := train.FitSeries(ctx, m, series, cfg)
 	if err != nil {
 		return err
 	}
