@@ -7,7 +7,9 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -80,8 +82,10 @@ func BenchTrainMain(ctx context.Context, args []string, stdout, stderr io.Writer
 		warmup, reps int
 		threads      int
 		asJSON       bool
+		cpuProfile   string
 	)
 	mf.register(fs)
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the timed steps to this file (pprof)")
 	fs.IntVar(&batch, "batch-size", 32, "windows per training step")
 	fs.IntVar(&steps, "steps", 200, "timed steps per repetition")
 	fs.IntVar(&warmup, "warmup", 20, "untimed warm-up steps")
@@ -118,6 +122,17 @@ func BenchTrainMain(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	rates := make([]float64, reps)
 	var loss float64
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for r := range rates {
 		if err := ctx.Err(); err != nil {
 			return err
