@@ -31,6 +31,7 @@ var commands = []command{
 	{"run", "run the streaming pipeline against real Kafka and Redis", pipeline.RunMain},
 	{"train", "train a model from a file and save it", cli.TrainMain},
 	{"predict", "load a saved model and forecast series from a file", cli.PredictMain},
+	{"eval", "score a model kind on a reference benchmark (etth1, m4-hourly) under its published protocol", cli.EvalMain},
 	{"bench", "benchmarks: bench pipeline | bench train | bench predict", benchMain},
 }
 

@@ -6,5 +6,8 @@
 package all
 
 import (
-	_ "github.com/streamcast/streamcast/engine/models/mlp" // "mlp"
+	_ "github.com/streamcast/streamcast/engine/models/dlinear" // "dlinear"
+	_ "github.com/streamcast/streamcast/engine/models/mlp"     // "mlp"
+	_ "github.com/streamcast/streamcast/engine/models/nlinear" // "nlinear"
+	_ "github.com/streamcast/streamcast/engine/models/rlinear" // "rlinear"
 )
