@@ -124,8 +124,21 @@ func CheckGolden(t *testing.T, m model.Model, g Golden) {
 // [b, input_size] and every parameter with central finite differences.
 func GradCheck(t *testing.T, m model.Model, b int, seed uint64) {
 	t.Helper()
+	gradCheck(t, m, b, seed, true)
+}
+
+// GradCheckParams is GradCheck for the parameters only, for models whose
+// input gradient is deliberately partial (statistics of the input treated
+// as constants, as RevIN's detach() does).
+func GradCheckParams(t *testing.T, m model.Model, b int, seed uint64) {
+	t.Helper()
+	gradCheck(t, m, b, seed, false)
+}
+
+func gradCheck(t *testing.T, m model.Model, b int, seed uint64, withX bool) {
+	t.Helper()
 	x := tensor.RandN(seed, b, m.Common().InputSize)
-	x.SetRequiresGrad(true)
+	x.SetRequiresGrad(withX)
 	in := []*tensor.Tensor{x}
 	for _, p := range m.Params() {
 		in = append(in, p.T)
