@@ -258,7 +258,9 @@ func TestRunM4HourlyShort(t *testing.T) {
 		t.Error("h 24 accepted for M4 Hourly")
 	}
 	r, err := evaluate.RunM4Hourly(context.Background(), d, evaluate.Options{Kind: nlinear.Kind, Hyper: []byte(`{"scaler_type":"standard"}`),
-		Train: func(c *train.Config) { c.MaxSteps, c.WindowsBatchSize, c.LearningRate, c.NumLRDecays = 300, 256, 3e-3, 3 }})
+		Train: func(c *train.Config) {
+			c.MaxSteps, c.WindowsBatchSize, c.LearningRate, c.NumLRDecays = 300, 256, 3e-3, 3
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
