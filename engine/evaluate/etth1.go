@@ -132,7 +132,9 @@ func (d *ETTh1Data) Train() [][]float64 {
 
 // ScoreETTh1 forecasts every test window of every column with m and
 // returns MSE and MAE on the normalised scale and the number of windows
-// per column. m must emit point forecasts (one output per step).
+// per column. Models trained with a multi-output loss are scored on the
+// Predictor's point forecast (MQLoss: the quantile nearest the median;
+// DistributionLoss: the mean).
 func ScoreETTh1(m model.Model, d *ETTh1Data) (mse, mae float64, windows int, err error) {
 	c := m.Common()
 	L, H := c.InputSize, c.H

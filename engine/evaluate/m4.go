@@ -148,7 +148,8 @@ func (d *M4Data) OWA(smape, mase float64) float64 {
 }
 
 // ScoreM4Hourly forecasts 48 steps from the end of every training series
-// with m and returns the mean sMAPE and MASE and the OWA.
+// with m (its point forecast, as in ScoreETTh1) and returns the mean sMAPE
+// and MASE and the OWA.
 func ScoreM4Hourly(m model.Model, d *M4Data) (smape, mase, owa float64, err error) {
 	if h := m.Common().H; h != M4HourlyH {
 		return 0, 0, 0, fmt.Errorf("evaluate: M4 Hourly needs h = %d, the model has %d", M4HourlyH, h)
