@@ -1,11 +1,12 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -106,6 +107,9 @@ type scratch struct {
 	applied []features.Observation
 	lat     []float64
 	dupIdx  []int
+	after   map[string]int // replay: series -> index of its last matched history record
+	late    int            // late events, replayed ones included
+	dups    int            // duplicates, without the replays found to be late
 }
 
 func (h *Handler) now() time.Time {
@@ -155,7 +159,7 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 
 	// 3. Collect histories of applied (and replayed) events.
 	s.hist, s.fcIdx, s.dupIdx, s.applied = s.hist[:0], s.fcIdx[:0], s.dupIdx[:0], s.applied[:0]
-	var late int
+	s.late, s.dups = 0, 0
 	for i := range s.obs {
 		switch s.results[i].Status {
 		case features.Applied:
@@ -165,19 +169,14 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 		case features.Duplicate:
 			s.dupIdx = append(s.dupIdx, i)
 		case features.Late:
-			late++
-			if h.Late != nil {
-				s.lates = append(s.lates, ingest.Rejected{Msg: b.Messages[s.msgIdx[i]], Reason: ReasonLate,
-					Detail: fmt.Sprintf("event time %s is not after the series' last applied event time %s",
-						s.obs[i].TS.UTC().Format(time.RFC3339Nano), s.results[i].LastTS.Format(time.RFC3339Nano))})
-			}
+			h.late(s, b, i, s.results[i].LastTS)
 		case features.Invalid:
 			m := &b.Messages[s.msgIdx[i]]
 			err := s.obs[i].Validate()
 			s.rejects = append(s.rejects, ingest.Rejected{Msg: *m, Reason: ReasonInvalid, Detail: truncate(errString(err), 200)})
 		}
 	}
-	replayed, err := h.replayHistories(ctx, s, tail)
+	replayed, err := h.replayHistories(ctx, s, b, tail)
 	if err != nil {
 		return err
 	}
@@ -261,8 +260,8 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 		}
 	}
 	h.Metrics.Events.WithLabelValues(ResultApplied).Add(float64(len(s.applied)))
-	h.Metrics.Events.WithLabelValues(ResultDuplicate).Add(float64(len(s.dupIdx)))
-	h.Metrics.Events.WithLabelValues(ResultLate).Add(float64(late))
+	h.Metrics.Events.WithLabelValues(ResultDuplicate).Add(float64(s.dups))
+	h.Metrics.Events.WithLabelValues(ResultLate).Add(float64(s.late))
 	h.Metrics.Events.WithLabelValues(ResultDLQ).Add(float64(len(s.rejects)))
 	for _, r := range s.rejects {
 		h.Metrics.DLQ.WithLabelValues(r.Reason).Inc()
@@ -271,18 +270,32 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	h.Metrics.LastProcessed.Set(float64(ackAt.UnixNano()) / 1e9)
 	if h.OnAck != nil {
 		h.OnAck(&BatchReport{Partition: b.Partition, Applied: s.applied, Forecasts: s.fcs[:n], Latencies: s.lat,
-			Duplicates: len(s.dupIdx), Late: late, DLQ: len(s.rejects)})
+			Duplicates: s.dups, Late: s.late, DLQ: len(s.rejects)})
 	}
 	return nil
 }
 
-// replayHistories appends to s.hist/s.fcIdx the histories of Duplicate
-// events as they were right after each event was applied, read from the
-// stored state (one extra round trip, only when duplicates occur). An event
-// whose value is not in the stored history at its event time was not
-// applied originally (it was late) or fell out of the history; it gets no
-// forecast. It returns the number of re-issued forecasts.
-func (h *Handler) replayHistories(ctx context.Context, s *scratch, tail int) (int, error) {
+// late counts obs[i] as late and, with a side output, queues its message
+// for it; lastTS is the series' last applied event time.
+func (h *Handler) late(s *scratch, b *ingest.Batch, i int, lastTS time.Time) {
+	s.late++
+	if h.Late != nil {
+		s.lates = append(s.lates, ingest.Rejected{Msg: b.Messages[s.msgIdx[i]], Reason: ReasonLate,
+			Detail: fmt.Sprintf("event time %s is not after the series' last applied event time %s",
+				s.obs[i].TS.UTC().Format(time.RFC3339Nano), lastTS.UTC().Format(time.RFC3339Nano))})
+	}
+}
+
+// replayHistories resolves the Duplicate events (replays of offsets already
+// in the state) with the stored state (one extra round trip, only when
+// duplicates occur; see features.State.FirstOutcome): an event that was
+// applied the first time gets its history as it was right after it, in
+// s.hist/s.fcIdx, so its forecast is re-issued; an event that was late the
+// first time is late again (counted, and sent to the side output: a first
+// attempt that failed after its state write must not lose it); one older
+// than the stored history stays a duplicate without a forecast. It returns
+// the number of re-issued forecasts.
+func (h *Handler) replayHistories(ctx context.Context, s *scratch, b *ingest.Batch, tail int) (int, error) {
 	if len(s.dupIdx) == 0 {
 		return 0, nil
 	}
@@ -301,31 +314,40 @@ func (h *Handler) replayHistories(ctx context.Context, s *scratch, tail int) (in
 		return 0, h.classify("redis", "read state for replay", err)
 	}
 	h.Metrics.RedisRTT.WithLabelValues("state").Observe(time.Since(t0).Seconds())
+	if s.after == nil {
+		s.after = make(map[string]int)
+	}
+	clear(s.after)
 	re := 0
-	for _, i := range s.dupIdx {
+	for _, i := range s.dupIdx { // offset order
 		ob := &s.obs[i]
 		st := states[pos[ob.Series]]
-		if st == nil {
+		if st == nil { // deleted since Apply: nothing to compare with
+			s.dups++
 			continue
 		}
-		ms := ob.TS.UnixMilli()
-		for j := len(st.Times) - 1; j >= 0; j-- {
-			if st.Times[j] < ms {
-				break
-			}
-			if st.Times[j] == ms && sameValue(st.Values[j], ob.Value) {
-				s.hist = append(s.hist, st.Values[max(0, j+1-tail):j+1])
-				s.fcIdx = append(s.fcIdx, i)
-				re++
-				break
-			}
+		after, ok := s.after[ob.Series]
+		if !ok {
+			after = -1
+		}
+		switch status, j := st.FirstOutcome(ob, after); status {
+		case features.Applied:
+			s.after[ob.Series] = j
+			s.hist = append(s.hist, st.Values[max(0, j+1-tail):j+1])
+			s.fcIdx = append(s.fcIdx, i)
+			s.dups++
+			re++
+		case features.Late:
+			h.late(s, b, i, st.LastTS)
+		default:
+			s.dups++
 		}
 	}
+	if h.Late != nil {
+		// Keep the side output in offset order.
+		slices.SortStableFunc(s.lates, func(a, b ingest.Rejected) int { return cmp.Compare(a.Msg.Offset, b.Msg.Offset) })
+	}
 	return re, nil
-}
-
-func sameValue(a, b float64) bool {
-	return a == b || (a == 0 && b == 0) || (math.IsNaN(a) && math.IsNaN(b))
 }
 
 // publish sends forecasts to both publishers, rejects to the DLQ and late

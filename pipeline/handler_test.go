@@ -118,14 +118,17 @@ func TestHandlerOutcomes(t *testing.T) {
 
 	// Replay of the same batch (a crash before the commit): every applied
 	// event is a duplicate and gets an identical forecast again; the late
-	// one and the poison one get none.
+	// one is late again and the poison one goes to the DLQ again.
 	first := append([]sink.Forecast(nil), rec.fcs...)
 	rec.fcs, rec.rejects = nil, nil
 	if err := h.HandleBatch(ctx, b1); err != nil {
 		t.Fatal(err)
 	}
-	if got := testutil.ToFloat64(h.Metrics.Events.WithLabelValues(ResultDuplicate)); got != 5 {
-		t.Fatalf("duplicates = %v, want 5 (4 applied + the late one)", got)
+	if got := testutil.ToFloat64(h.Metrics.Events.WithLabelValues(ResultDuplicate)); got != 4 {
+		t.Fatalf("duplicates = %v, want 4 (the applied events)", got)
+	}
+	if got := testutil.ToFloat64(h.Metrics.Events.WithLabelValues(ResultLate)); got != 2 {
+		t.Fatalf("late = %v, want 2 (the late event, twice)", got)
 	}
 	if len(rec.fcs) != len(first) {
 		t.Fatalf("replay re-issued %d forecasts, want %d", len(rec.fcs), len(first))
@@ -203,5 +206,59 @@ func TestHandlerLateSideOutput(t *testing.T) {
 	b2 := &ingest.Batch{Topic: "in", Partition: 0, Messages: []kafka.Message{msg(5, "a", 0, 1)}}
 	if err := h.HandleBatch(context.Background(), b2); err == nil || !ingest.IsTransient(err) {
 		t.Fatalf("failing side output: %v, want a transient error", err)
+	}
+}
+
+// TestHandlerReplayedLateStillLate: a batch whose first attempt applied its
+// events but failed before the acknowledgement (here the side output was
+// away) is handled again; its late events now sit below the stored offset,
+// yet they must still reach the late topic, while the events that were
+// applied stay duplicates and get their forecasts re-issued. Two copies of
+// one observation at different offsets were applied once (the first) and
+// late once (the second), and stay so on the replay.
+func TestHandlerReplayedLateStillLate(t *testing.T) {
+	h, rec, _ := newTestHandler(t)
+	side := &recorder{err: ingest.Transient(errors.New("broker away"))}
+	h.Late = side
+	ctx := context.Background()
+	b := &ingest.Batch{Topic: "in", Partition: 0, Messages: []kafka.Message{
+		msg(0, "a", 0, 1),
+		msg(1, "a", 2, 2),
+		msg(2, "a", 1, 9), // late: before the event at step 2
+		msg(3, "a", 3, 3),
+		msg(4, "a", 3, 3), // the same observation again: late
+		msg(5, "b", 0, 4),
+	}}
+	if err := h.HandleBatch(ctx, b); !ingest.IsTransient(err) {
+		t.Fatalf("first attempt: %v, want a transient error", err)
+	}
+	first := append([]sink.Forecast(nil), rec.fcs...)
+	side.err, side.rejects, rec.fcs = nil, nil, nil
+	if err := h.HandleBatch(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	var lateOffs []int64
+	for _, r := range side.rejects {
+		if r.Reason != ReasonLate {
+			t.Fatalf("side output reason %q", r.Reason)
+		}
+		lateOffs = append(lateOffs, r.Msg.Offset)
+	}
+	if len(lateOffs) != 2 || lateOffs[0] != 2 || lateOffs[1] != 4 {
+		t.Fatalf("late side output got offsets %v, want [2 4]", lateOffs)
+	}
+	if got := testutil.ToFloat64(h.Metrics.Events.WithLabelValues(ResultLate)); got != 2 {
+		t.Fatalf("late = %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(h.Metrics.Events.WithLabelValues(ResultDuplicate)); got != 4 {
+		t.Fatalf("duplicates = %v, want 4", got)
+	}
+	if len(first) != 4 || len(rec.fcs) != len(first) {
+		t.Fatalf("forecasts: first attempt %d, replay %d, want 4 each", len(first), len(rec.fcs))
+	}
+	for i := range first {
+		if !sameForecast(first[i], rec.fcs[i]) {
+			t.Fatalf("re-issued forecast %d differs:\n%+v\n%+v", i, first[i], rec.fcs[i])
+		}
 	}
 }
