@@ -14,10 +14,11 @@ type seriesView struct {
 	tail []float64 // last min(count, cap(tail)) values, oldest first
 }
 
-// apply advances v by one applied event (value x, time ts, source pos).
-func (v *seriesView) apply(x float64, ts int64, off int64, part int32, fp string) {
+// apply advances v by one applied event (value x, time ts, source
+// offset, partition and topic ID).
+func (v *seriesView) apply(x float64, ts int64, off int64, part int32, topic uint32, fp string) {
 	v.hdr.count++
-	v.hdr.lastTS, v.hdr.lastOff, v.hdr.lastPart = ts, off, part
+	v.hdr.lastTS, v.hdr.lastOff, v.hdr.lastPart, v.hdr.lastTopic = ts, off, part, topic
 	var b [hdrLen]byte
 	v.raw = string(v.hdr.encode(b[:0], fp))
 	if len(v.tail) < cap(v.tail) {

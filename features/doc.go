@@ -11,14 +11,21 @@
 // Everything else, EWMAs included, is derived in Go from that raw state.
 //
 // Idempotency and lateness: an event whose source offset is at or below the
-// stored offset of the same partition is a Duplicate; otherwise an event whose
-// event time is at or before the stored last event time is Late. Both are
-// skipped (the state is left unchanged) and reported through Status so the
-// caller can count them or route them to a side output. Offsets are only
-// comparable within one partition: when a series moves to another partition
-// (repartitioning) or the event carries no source offset (Offset < 0), only
-// the event-time rule applies and the new position is recorded once the event
-// is applied.
+// stored offset of the same topic and partition, and whose event time is not
+// after the stored last event time, is a Duplicate (a replay); otherwise an
+// event whose event time is at or before the stored last event time is Late.
+// Both are skipped (the state is left unchanged) and reported through Status
+// so the caller can count them or route them to a side output;
+// State.FirstOutcome tells whether a Duplicate was applied or late the first
+// time. Offsets are only comparable within one partition of one topic (the
+// header stores a TopicID): when a series moves to another partition
+// (repartitioning) or topic (a renamed input), or the event carries no source
+// offset (Offset < 0), only the event-time rule applies and the new position
+// is recorded once the event is applied. An event at or below the stored
+// offset but with a newer event time cannot be a replay (a replayed event is
+// never newer than the state it was applied to): it is applied and flagged
+// (Result.OffsetRegressed), the sign of a recreated topic whose offsets
+// restarted at 0.
 //
 // # Redis layout
 //

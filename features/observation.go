@@ -33,7 +33,9 @@ const (
 	// Applied: the observation updated the state.
 	Applied Status = iota
 	// Duplicate: the source offset is at or below the last applied offset of
-	// the same partition (a replay); the state is unchanged.
+	// the same topic and partition and the event time is not after the last
+	// applied one (a replay); the state is unchanged. See
+	// State.FirstOutcome for what the event was the first time.
 	Duplicate
 	// Late: the event time is at or before the last applied event time
 	// (and the offset is newer, or not comparable); the state is unchanged.
@@ -71,6 +73,12 @@ type Result struct {
 	LastTS time.Time
 	// Count is the number of applied events of the series.
 	Count int64
+	// OffsetRegressed is set on an Applied observation whose source offset
+	// was at or below the stored one of the same topic and partition while
+	// its event time was newer: not a replay, but a sign that the input
+	// topic was recreated (offsets restart at 0) or its log rewritten. Count
+	// and alert on it.
+	OffsetRegressed bool
 }
 
 var errInvalid = errors.New("features: invalid observation")

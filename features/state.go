@@ -19,6 +19,9 @@ type State struct {
 	// source (-1 offset for events without a source).
 	LastOffset    int64
 	LastPartition int
+	// LastTopic is the TopicID of the last applied event's source topic
+	// (0 = unknown).
+	LastTopic uint32
 	// Values are the last min(Count, History) values, oldest to newest.
 	Values []float64
 	// Times are the event times of Values in unix milliseconds.
@@ -58,12 +61,12 @@ func (cfg Config) step(st *State, ob *Observation) Status {
 		return Invalid
 	}
 	ts := ob.TS.UnixMilli()
+	topic := TopicID(ob.Source.Topic)
 	if st.Count > 0 {
-		if ob.Source.Offset >= 0 && ob.Source.Partition == st.LastPartition && ob.Source.Offset <= st.LastOffset {
-			return Duplicate
-		}
-		if ts <= st.LastTS.UnixMilli() {
-			return Late
+		h := header{count: st.Count, lastTS: st.LastTS.UnixMilli(), lastOff: st.LastOffset,
+			lastPart: int32(st.LastPartition), lastTopic: st.LastTopic}
+		if status, _ := decide(&h, topic, int32(ob.Source.Partition), ob.Source.Offset, ts); status != Applied {
+			return status
 		}
 	}
 	st.Values = append(st.Values, normValue(ob.Value))
@@ -84,6 +87,7 @@ func (cfg Config) step(st *State, ob *Observation) Status {
 	st.LastTS = time.UnixMilli(ts).UTC()
 	st.LastOffset = ob.Source.Offset
 	st.LastPartition = ob.Source.Partition
+	st.LastTopic = topic
 	return Applied
 }
 
@@ -185,8 +189,8 @@ func (s *State) Diff(o *State) string {
 	if !s.LastTS.Equal(o.LastTS) {
 		add("last ts %v vs %v", s.LastTS, o.LastTS)
 	}
-	if s.LastOffset != o.LastOffset || s.LastPartition != o.LastPartition {
-		add("last source %d/%d vs %d/%d", s.LastPartition, s.LastOffset, o.LastPartition, o.LastOffset)
+	if s.LastOffset != o.LastOffset || s.LastPartition != o.LastPartition || s.LastTopic != o.LastTopic {
+		add("last source %x/%d/%d vs %x/%d/%d", s.LastTopic, s.LastPartition, s.LastOffset, o.LastTopic, o.LastPartition, o.LastOffset)
 	}
 	diffFloats(add, "values", s.Values, o.Values)
 	diffFloats(add, "ewma", s.EWMA, o.EWMA)

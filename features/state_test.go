@@ -16,6 +16,13 @@ func obAt(series string, minute int, v float64, part int, off int64) Observation
 		Source: SourcePos{Topic: "in", Partition: part, Offset: off}}
 }
 
+// obIn is an observation of partition 0 of topic.
+func obIn(series string, minute int, topic string, off int64) Observation {
+	ob := obAt(series, minute, float64(minute), 0, off)
+	ob.Source.Topic = topic
+	return ob
+}
+
 func TestStepRules(t *testing.T) {
 	type step struct {
 		ob   Observation
@@ -27,7 +34,12 @@ func TestStepRules(t *testing.T) {
 		count int64
 	}{
 		{"in order", []step{{obAt("s", 0, 1, 0, 0), Applied}, {obAt("s", 1, 2, 0, 1), Applied}}, 2},
-		{"replayed offset", []step{{obAt("s", 0, 1, 0, 5), Applied}, {obAt("s", 1, 2, 0, 5), Duplicate}, {obAt("s", 2, 2, 0, 4), Duplicate}}, 1},
+		{"replayed offset", []step{{obAt("s", 2, 1, 0, 5), Applied}, {obAt("s", 2, 1, 0, 5), Duplicate}, {obAt("s", 1, 2, 0, 4), Duplicate}}, 1},
+		// A replay can never be newer than the stored last event time: an
+		// older offset with a newer time comes from a recreated topic.
+		{"older offset newer time", []step{{obAt("s", 5, 1, 0, 100), Applied}, {obAt("s", 6, 2, 0, 0), Applied}, {obAt("s", 7, 2, 0, 1), Applied}, {obAt("s", 6, 2, 0, 1), Duplicate}}, 3},
+		{"renamed topic uses time only", []step{{obIn("s", 5, "old", 100), Applied}, {obIn("s", 4, "new", 3), Late}, {obIn("s", 6, "new", 4), Applied}, {obIn("s", 6, "new", 4), Duplicate}}, 2},
+		{"unnamed topic compares offsets", []step{{obIn("s", 5, "a", 10), Applied}, {obIn("s", 4, "", 3), Duplicate}, {obIn("s", 6, "", 11), Applied}, {obIn("s", 5, "a", 11), Duplicate}}, 2},
 		{"duplicate wins over late", []step{{obAt("s", 5, 1, 0, 5), Applied}, {obAt("s", 1, 2, 0, 3), Duplicate}}, 1},
 		{"late newer offset", []step{{obAt("s", 5, 1, 0, 5), Applied}, {obAt("s", 4, 2, 0, 6), Late}, {obAt("s", 5, 2, 0, 7), Late}, {obAt("s", 6, 2, 0, 8), Applied}}, 2},
 		{"partition change uses time only", []step{{obAt("s", 5, 1, 0, 100), Applied}, {obAt("s", 6, 2, 1, 3), Applied}, {obAt("s", 7, 2, 0, 50), Applied}}, 3},
@@ -154,7 +166,8 @@ func TestStateDiff(t *testing.T) {
 
 // randomStream returns n observations over nSeries series with jittered
 // times, duplicates (replayed offsets), late events, exogenous values and the
-// occasional invalid value; offsets increase per partition like a log.
+// occasional invalid value; offsets increase per partition like a log, and
+// now and then restart at 0 (a recreated topic).
 func randomStream(r *rand.Rand, nSeries, n int) []Observation {
 	obs := make([]Observation, 0, n)
 	offs := make([]int64, 4)
@@ -163,11 +176,14 @@ func randomStream(r *rand.Rand, nSeries, n int) []Observation {
 		s := r.IntN(nSeries)
 		part := s % 4
 		series := "meter-" + string(rune('a'+s))
-		switch k := r.IntN(20); {
-		case k == 0 && len(obs) > 0: // replay an earlier event verbatim
+		switch k := r.IntN(200); {
+		case k == 199: // the topic is recreated: this partition's offsets restart
+			offs[part] = 0
+			lastMinute[s] += 1 + r.IntN(90)
+		case k < 10 && len(obs) > 0: // replay an earlier event verbatim
 			obs = append(obs, obs[r.IntN(len(obs))])
 			continue
-		case k == 1: // late: time in the past, new offset
+		case k < 20: // late: time in the past, new offset
 			lastMinute[s] -= r.IntN(3)
 		default:
 			lastMinute[s] += 1 + r.IntN(90)

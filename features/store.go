@@ -327,20 +327,17 @@ func (s *Store) casRound(ctx context.Context, obs []Observation, sc *applyScratc
 	sc.args = grow(sc.args, n)
 	sc.cmds = grow(sc.cmds, n)
 	pipe := s.rdb.Pipeline()
+	topicName, topic := "", uint32(0)
 	for k, i := range sc.pending {
 		ob := &obs[i]
 		w := sc.works[ob.Series]
 		v := &w.view
 		expect := v.raw
 		ts := ob.TS.UnixMilli()
-		st := Applied
-		if v.hdr.count > 0 {
-			if ob.Source.Offset >= 0 && int32(ob.Source.Partition) == v.hdr.lastPart && ob.Source.Offset <= v.hdr.lastOff {
-				st = Duplicate
-			} else if ts <= v.hdr.lastTS {
-				st = Late
-			}
+		if ob.Source.Topic != topicName { // a batch has one topic: hash it once
+			topicName, topic = ob.Source.Topic, TopicID(ob.Source.Topic)
 		}
+		st, regressed := decide(&v.hdr, topic, int32(ob.Source.Partition), ob.Source.Offset, ts)
 		a := sc.args[k][:0]
 		if st == Applied && len(ob.Exog) > 0 {
 			a = append(a, "evalsha", s.sha, 2, w.keys[0], w.keys[1], expect)
@@ -353,7 +350,7 @@ func (s *Store) casRound(ctx context.Context, obs []Observation, sc *applyScratc
 			binary.LittleEndian.PutUint64(rec, math.Float64bits(x))
 			binary.LittleEndian.PutUint64(rec[8:], uint64(ts))
 			slot := hdrLen + 16*(v.hdr.count%int64(s.cfg.History))
-			v.apply(x, ts, ob.Source.Offset, int32(ob.Source.Partition), s.fp)
+			v.apply(x, ts, ob.Source.Offset, int32(ob.Source.Partition), topic, s.fp)
 			a = append(a, v.raw, slot, rec)
 			for name, val := range ob.Exog {
 				a = append(a, name, strconv.FormatFloat(normValue(val), 'g', -1, 64))
@@ -363,7 +360,7 @@ func (s *Store) casRound(ctx context.Context, obs []Observation, sc *applyScratc
 		}
 		sc.args[k] = a
 		r := &dst[i]
-		r.Status, r.Count = st, v.hdr.count
+		r.Status, r.Count, r.OffsetRegressed = st, v.hdr.count, regressed
 		r.LastTS = time.Time{}
 		if v.hdr.count > 0 {
 			r.LastTS = time.UnixMilli(v.hdr.lastTS).UTC()
@@ -476,6 +473,7 @@ func (s *Store) decodeState(series, blob string, exog map[string]string) (*State
 	st.LastTS = time.UnixMilli(hdr.lastTS).UTC()
 	st.LastOffset = hdr.lastOff
 	st.LastPartition = int(hdr.lastPart)
+	st.LastTopic = hdr.lastTopic
 	for k, v := range exog {
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil {

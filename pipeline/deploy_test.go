@@ -118,3 +118,30 @@ func TestREADMEDocumentsEveryFlag(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertRulesInSync: the Prometheus rule file and the Kubernetes
+// PrometheusRule define the same alerts with the same expressions.
+func TestAlertRulesInSync(t *testing.T) {
+	re := regexp.MustCompile(`(?m)^\s*- alert: (\S+)\s*\n\s*expr: (?:\|\s*\n((?:\s+\S.*\n)+?)\s*(?:for|labels):|(.*)\n)`)
+	rules := func(f string) map[string]string {
+		m := map[string]string{}
+		for _, g := range re.FindAllStringSubmatch(repoFile(t, f), -1) {
+			m[g[1]] = strings.Join(strings.Fields(g[2]+g[3]), " ")
+		}
+		if len(m) < 5 {
+			t.Fatalf("%s: only %d alerts parsed", f, len(m))
+		}
+		return m
+	}
+	a, k := rules("deploy/prometheus/alerts.yml"), rules("deploy/k8s/prometheusrule.yaml")
+	for name, expr := range a {
+		if k[name] != expr {
+			t.Errorf("alert %s: alerts.yml %q, prometheusrule.yaml %q", name, expr, k[name])
+		}
+	}
+	for name := range k {
+		if _, ok := a[name]; !ok {
+			t.Errorf("alert %s only in prometheusrule.yaml", name)
+		}
+	}
+}

@@ -110,6 +110,8 @@ type scratch struct {
 	after   map[string]int // replay: series -> index of its last matched history record
 	late    int            // late events, replayed ones included
 	dups    int            // duplicates, without the replays found to be late
+	// regressed counts applied events flagged OffsetRegressed
+	regressed int
 }
 
 func (h *Handler) now() time.Time {
@@ -159,13 +161,20 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 
 	// 3. Collect histories of applied (and replayed) events.
 	s.hist, s.fcIdx, s.dupIdx, s.applied = s.hist[:0], s.fcIdx[:0], s.dupIdx[:0], s.applied[:0]
-	s.late, s.dups = 0, 0
+	s.late, s.dups, s.regressed = 0, 0, 0
 	for i := range s.obs {
 		switch s.results[i].Status {
 		case features.Applied:
 			s.hist = append(s.hist, s.results[i].Tail)
 			s.fcIdx = append(s.fcIdx, i)
 			s.applied = append(s.applied, s.obs[i])
+			if s.results[i].OffsetRegressed {
+				s.regressed++
+				if s.regressed == 1 && h.Log != nil {
+					h.Log.Warn("source offset went back with a newer event time: input topic recreated?",
+						"topic", b.Topic, "partition", b.Partition, "offset", s.obs[i].Source.Offset, "series", s.obs[i].Series)
+				}
+			}
 		case features.Duplicate:
 			s.dupIdx = append(s.dupIdx, i)
 		case features.Late:
@@ -263,6 +272,7 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	h.Metrics.Events.WithLabelValues(ResultDuplicate).Add(float64(s.dups))
 	h.Metrics.Events.WithLabelValues(ResultLate).Add(float64(s.late))
 	h.Metrics.Events.WithLabelValues(ResultDLQ).Add(float64(len(s.rejects)))
+	h.Metrics.OffsetRegressions.Add(float64(s.regressed))
 	for _, r := range s.rejects {
 		h.Metrics.DLQ.WithLabelValues(r.Reason).Inc()
 	}

@@ -262,3 +262,33 @@ func TestHandlerReplayedLateStillLate(t *testing.T) {
 		}
 	}
 }
+
+// TestHandlerOffsetRegression: after the input topic is recreated its
+// offsets restart at 0; events with newer event times are applied and
+// forecast (not dropped as duplicates) and counted in
+// streamcast_offset_regressions_total, once per series that went back.
+func TestHandlerOffsetRegression(t *testing.T) {
+	h, rec, _ := newTestHandler(t)
+	ctx := context.Background()
+	old := &ingest.Batch{Topic: "in", Partition: 0, Messages: []kafka.Message{
+		msg(10, "a", 0, 1), msg(11, "b", 0, 1), msg(12, "a", 1, 2),
+	}}
+	if err := h.HandleBatch(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	recreated := &ingest.Batch{Topic: "in", Partition: 0, Messages: []kafka.Message{
+		msg(0, "a", 5, 3), msg(1, "a", 6, 4), msg(2, "b", 0, 1), // b: time not newer, a replay
+	}}
+	if err := h.HandleBatch(ctx, recreated); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(h.Metrics.OffsetRegressions); got != 1 {
+		t.Fatalf("offset regressions = %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(h.Metrics.Events.WithLabelValues(ResultApplied)); got != 5 {
+		t.Fatalf("applied = %v, want 5", got)
+	}
+	if n := len(rec.fcs); n != 6 { // 3 + 2 applied + b's re-issued forecast
+		t.Fatalf("%d forecasts, want 6", n)
+	}
+}

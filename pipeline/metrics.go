@@ -29,6 +29,8 @@ type Metrics struct {
 	Ready         prometheus.Gauge
 	ModelInfo     *prometheus.GaugeVec
 	LastProcessed prometheus.Gauge
+	// OffsetRegressions is streamcast_offset_regressions_total.
+	OffsetRegressions prometheus.Counter
 }
 
 // latencyBuckets spans 100µs … ~6.5s (exponential ×2), sub-ms resolution
@@ -94,6 +96,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "streamcast_last_processed_timestamp_seconds",
 			Help: "Unix time at which the last batch was fully acknowledged.",
 		}),
+		OffsetRegressions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "streamcast_offset_regressions_total",
+			Help: "Events applied although their source offset was at or below the one stored with their series (same topic and partition), because their event time was newer: a replay is never newer, so the input topic was recreated (offsets restart at 0) or its log rewritten.",
+		}),
 	}
 	for _, r := range []string{ResultApplied, ResultDuplicate, ResultLate, ResultDLQ} {
 		m.Events.WithLabelValues(r)
@@ -102,7 +108,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		m.Retries.WithLabelValues(s)
 	}
 	for _, c := range []prometheus.Collector{m.Events, m.DLQ, m.Forecasts, m.Latency, m.RedisRTT, m.PublishRTT,
-		m.ForecastTime, m.BatchSize, m.Retries, m.Ready, m.ModelInfo, m.LastProcessed} {
+		m.ForecastTime, m.BatchSize, m.Retries, m.Ready, m.ModelInfo, m.LastProcessed, m.OffsetRegressions} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
