@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 
 	"github.com/redis/go-redis/v9"
@@ -38,6 +39,14 @@ func wrapRedisErr(op string, err error) error {
 		return fmt.Errorf("features: %s: %w: %w", op, ErrConfigMismatch, err)
 	}
 	return fmt.Errorf("features: %s: %w", op, err)
+}
+
+// isWrongType reports whether err is Redis' reply to a command on a key of
+// another type. Redis 7 keeps the WRONGTYPE prefix when the command ran in
+// a script; older servers and miniredis put it inside an ERR message.
+func isWrongType(err error) bool {
+	var re redis.Error
+	return errors.As(err, &re) && strings.Contains(re.Error(), "WRONGTYPE")
 }
 
 func transientCause(err error) bool {

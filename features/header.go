@@ -51,6 +51,9 @@ func decodeHeader(b string, fp string) (header, error) {
 		stored = stored[:len(stored)-1]
 	}
 	if stored != fp {
+		if !isLayout(stored) {
+			return header{}, fmt.Errorf("corrupt state: unrecognised header layout %q", stored)
+		}
 		return header{}, fmt.Errorf("%w: stored state has layout %q, store uses %q", ErrConfigMismatch, stored, fp)
 	}
 	h := header{
@@ -64,6 +67,20 @@ func decodeHeader(b string, fp string) (header, error) {
 		return header{}, fmt.Errorf("corrupt state: count %d", h.count)
 	}
 	return h, nil
+}
+
+// isLayout reports whether fp looks like a layout fingerprint ("v" and a
+// version, then printable ASCII), as opposed to garbage bytes.
+func isLayout(fp string) bool {
+	if len(fp) < 2 || fp[0] != 'v' || fp[1] < '0' || fp[1] > '9' {
+		return false
+	}
+	for i := 0; i < len(fp); i++ {
+		if fp[i] < ' ' || fp[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // TopicID identifies a source topic in the state header: the 32-bit FNV-1a

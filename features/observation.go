@@ -43,6 +43,12 @@ const (
 	// Invalid: the observation is malformed (see Observation.Validate); it was
 	// not sent to the store and the state is unchanged.
 	Invalid
+	// BadState: the series' stored state cannot be used (corrupt bytes, a
+	// key of another Redis type, or state written under another History,
+	// wrapping ErrConfigMismatch); Result.Err says why. Nothing of the
+	// series was written; other series are not affected. Only Store.Apply
+	// reports it.
+	BadState
 )
 
 // String returns the lower-case name of s.
@@ -56,6 +62,8 @@ func (s Status) String() string {
 		return "late"
 	case Invalid:
 		return "invalid"
+	case BadState:
+		return "bad_state"
 	}
 	return fmt.Sprintf("status(%d)", uint8(s))
 }
@@ -79,6 +87,9 @@ type Result struct {
 	// topic was recreated (offsets restart at 0) or its log rewritten. Count
 	// and alert on it.
 	OffsetRegressed bool
+	// Err is why the series' state is unusable, with Status BadState; nil
+	// otherwise.
+	Err error
 }
 
 var errInvalid = errors.New("features: invalid observation")

@@ -40,7 +40,10 @@ import (
 //
 // Reply: integer 1 when the stored header equalled ARGV[1] (and the event
 // was written, unless ARGV[2] is empty); otherwise the stored header as a
-// bulk string ("" if none), and nothing was written. Because the header
+// bulk string ("" if none), and nothing was written. A key of the wrong type
+// fails the script (WRONGTYPE) before anything is written: the GETRANGE
+// comes first and the HSET before the SETRANGEs (Redis does not undo the
+// writes of a script that fails halfway). Because the header
 // holds the last applied offset, event time and count, equality means the
 // caller's view of the series is current, so its decision (apply, or skip as
 // duplicate or late) is the one the old per-event script made atomically.
@@ -53,10 +56,10 @@ func applyScript(cfg Config) string {
 	b.WriteString(`local cur = redis.call('GETRANGE', KEYS[1], 0, HDR_END)
 if cur ~= ARGV[1] then return cur end
 if ARGV[2] == '' then return 1 end
+if #ARGV > 4 then redis.call('HSET', KEYS[2], unpack(ARGV, 5)) end
 if cur == '' then redis.call('SETRANGE', KEYS[1], RING_END, '\0') end
 redis.call('SETRANGE', KEYS[1], ARGV[3], ARGV[4])
 redis.call('SETRANGE', KEYS[1], 0, ARGV[2])
-if #ARGV > 4 then redis.call('HSET', KEYS[2], unpack(ARGV, 5)) end
 return 1
 `)
 	return b.String()
@@ -64,7 +67,9 @@ return 1
 
 // peekScript returns the Lua source of the read that fills the client-side
 // cache: ARGV[1] = tail length k. Reply: {header, the last min(k, count)
-// ring records oldest first}; {"", ""} for a series without state. The
+// ring records oldest first, the blob's length}; {"", "", 0} for a series
+// without state (or a header too short to decode, for the caller to
+// reject). The
 // count is read from header bytes [16, 23) (little endian; counts stay
 // below 2^53, so seven bytes and Lua's doubles are exact).
 func peekScript(cfg Config) string {
@@ -73,7 +78,8 @@ func peekScript(cfg Config) string {
 	salt(&b, cfg)
 	fmt.Fprintf(&b, "local H = %d\nlocal HDR = %d\n", cfg.History, hdrLen)
 	b.WriteString(`local h = redis.call('GETRANGE', KEYS[1], 0, HDR - 1)
-if #h < HDR then return {h, ''} end
+local len = redis.call('STRLEN', KEYS[1])
+if #h < HDR or len ~= HDR + H * 16 then return {h, '', len} end
 local b1, b2, b3, b4, b5, b6, b7 = string.byte(h, 17, 23)
 local n = ((((((b7 * 256 + b6) * 256 + b5) * 256 + b4) * 256 + b3) * 256 + b2) * 256) + b1
 local k = tonumber(ARGV[1])
@@ -90,7 +96,7 @@ if k > 0 then
     if e > 0 then tb = tb .. redis.call('GETRANGE', KEYS[1], HDR, HDR + e * 16 - 1) end
   end
 end
-return {h, tb}
+return {h, tb, len}
 `)
 	return b.String()
 }

@@ -120,7 +120,8 @@ func (s *Store) Keys(series string) [2]string {
 type work struct {
 	view seriesView
 	keys [2]string
-	cold bool // the view must be (re)read from Redis first
+	cold bool  // the view must be (re)read from Redis first
+	bad  error // the stored state is unusable (see BadState)
 }
 
 type applyScratch struct {
@@ -150,7 +151,7 @@ func (sc *applyScratch) work(series string) (*work, bool) {
 
 func (sc *applyScratch) reset() {
 	for k, w := range sc.works {
-		w.view.raw, w.keys = "", [2]string{}
+		w.view.raw, w.keys, w.bad = "", [2]string{}, nil
 		sc.free = append(sc.free, w)
 		delete(sc.works, k)
 	}
@@ -172,6 +173,10 @@ const maxApplyRounds = 5
 // still equals that view. Series not cached are read first, in one more
 // pipelined round trip; a conflict (the state changed elsewhere) re-reads
 // the series and re-sends its remaining events, up to maxApplyRounds.
+//
+// A series whose stored state is unusable (corrupt, a key of another type,
+// or written under another History) gets Status BadState with the reason in
+// Result.Err, and nothing of it is written; the rest of the batch goes on.
 //
 // If Redis lost the scripts (NOSCRIPT), Apply reloads them and re-sends the
 // affected events. On error some events of the batch may have been
@@ -218,6 +223,10 @@ func (s *Store) Apply(ctx context.Context, obs []Observation, tail int, dst []Re
 		if err := s.fill(ctx, sc, tail, 0); err != nil {
 			return err
 		}
+		s.dropBad(obs, sc, dst)
+		if len(sc.pending) == 0 {
+			break
+		}
 		noscript, err := s.casRound(ctx, obs, sc, dst)
 		if err != nil {
 			return err
@@ -229,13 +238,28 @@ func (s *Store) Apply(ctx context.Context, obs []Observation, tail int, dst []Re
 		}
 	}
 	for series, w := range sc.works {
-		if w.cold {
+		if w.cold || w.bad != nil {
 			s.cache.drop(series)
 		} else {
 			s.cache.put(series, &w.view)
 		}
 	}
 	return nil
+}
+
+// dropBad settles the pending events of series found unusable by fill:
+// they get BadState and are not sent.
+func (s *Store) dropBad(obs []Observation, sc *applyScratch, dst []Result) {
+	keep := sc.pending[:0]
+	for _, i := range sc.pending {
+		w := sc.works[obs[i].Series]
+		if w.bad == nil {
+			keep = append(keep, i)
+			continue
+		}
+		dst[i] = Result{Status: BadState, Err: w.bad, Tail: dst[i].Tail[:0]}
+	}
+	sc.pending = keep
 }
 
 // fill reads the views of the cold series (one
@@ -245,7 +269,7 @@ func (s *Store) fill(ctx context.Context, sc *applyScratch, tail, depth int) err
 	cmds := sc.cmds[:0]
 	var cold []*work
 	for _, w := range sc.works { // every cold series has pending events
-		if !w.cold {
+		if !w.cold || w.bad != nil {
 			continue
 		}
 		cold = append(cold, w)
@@ -267,10 +291,18 @@ func (s *Store) fill(ctx context.Context, sc *applyScratch, tail, depth int) err
 			reload = true
 			continue
 		}
+		if err != nil && isWrongType(err) {
+			w.bad = fmt.Errorf("features: read state %s: %w", w.keys[0], err)
+			continue
+		}
 		if err != nil {
 			return wrapRedisErr("read state", err)
 		}
 		if err := s.decodePeek(cmds[k], w, tail); err != nil {
+			if errors.Is(err, errBadState) {
+				w.bad = err
+				continue
+			}
 			return err
 		}
 		w.cold = false
@@ -287,14 +319,19 @@ func (s *Store) fill(ctx context.Context, sc *applyScratch, tail, depth int) err
 	return nil
 }
 
+// errBadState marks decodePeek's errors about the stored bytes (as
+// opposed to the reply's shape).
+var errBadState = errors.New("unusable state")
+
 func (s *Store) decodePeek(cmd *redis.Cmd, w *work, tail int) error {
 	v, ok := cmd.Val().([]any)
-	if !ok || len(v) != 2 {
+	if !ok || len(v) != 3 {
 		return fmt.Errorf("features: read state: unexpected reply %T %v", cmd.Val(), cmd.Val())
 	}
 	h, ok1 := v[0].(string)
 	tb, ok2 := v[1].(string)
-	if !ok1 || !ok2 || len(tb)%16 != 0 {
+	size, ok3 := v[2].(int64)
+	if !ok1 || !ok2 || !ok3 || len(tb)%16 != 0 {
 		return fmt.Errorf("features: read state: unexpected reply %v", v)
 	}
 	if cap(w.view.tail) != tail {
@@ -308,7 +345,10 @@ func (s *Store) decodePeek(cmd *redis.Cmd, w *work, tail int) error {
 	}
 	hdr, err := decodeHeader(h, s.fp)
 	if err != nil {
-		return fmt.Errorf("features: read state %s: %w", w.keys[0], err)
+		return fmt.Errorf("features: read state %s: %w: %w", w.keys[0], errBadState, err)
+	}
+	if want := int64(hdrLen + 16*s.cfg.History); size != want {
+		return fmt.Errorf("features: read state %s: %w: corrupt state: %d bytes, want %d", w.keys[0], errBadState, size, want)
 	}
 	w.view.hdr = hdr
 	for j := 0; j < len(tb); j += 16 {
@@ -360,7 +400,7 @@ func (s *Store) casRound(ctx context.Context, obs []Observation, sc *applyScratc
 		}
 		sc.args[k] = a
 		r := &dst[i]
-		r.Status, r.Count, r.OffsetRegressed = st, v.hdr.count, regressed
+		r.Status, r.Count, r.OffsetRegressed, r.Err = st, v.hdr.count, regressed, nil
 		r.LastTS = time.Time{}
 		if v.hdr.count > 0 {
 			r.LastTS = time.UnixMilli(v.hdr.lastTS).UTC()
@@ -388,6 +428,15 @@ func (s *Store) casRound(ctx context.Context, obs []Observation, sc *applyScratc
 			s.casRetries.Add(1)
 		case redis.HasErrorPrefix(err, "NOSCRIPT"):
 			noscript = true
+		case isWrongType(err):
+			// A key of the series has another type; the script failed
+			// before writing. Later events of the series conflict (they
+			// were planned after this one) and are re-read and re-sent.
+			w := sc.works[obs[i].Series]
+			w.cold = true
+			r := &dst[i]
+			r.Status, r.Err, r.Tail, r.OffsetRegressed = BadState, fmt.Errorf("features: apply %s: %w", w.keys[0], err), r.Tail[:0], false
+			continue
 		default:
 			return false, wrapRedisErr("apply", err)
 		}
@@ -422,8 +471,27 @@ func (s *Store) State(ctx context.Context, series string) (*State, error) {
 }
 
 // States reads the states of several series in one pipelined round trip;
-// entries for series without state are nil.
+// entries for series without state are nil. A series whose state is
+// unusable fails the call (see StatesPartial).
 func (s *Store) States(ctx context.Context, series []string) ([]*State, error) {
+	sts, errs, err := s.StatesPartial(ctx, series)
+	if err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return sts, nil
+}
+
+// StatesPartial is States with the problems of single series apart: errs[i]
+// says why the stored state of series[i] is unusable (corrupt, a key of
+// another type, another History: wrapping ErrConfigMismatch), with
+// states[i] nil; err is a failure of the whole call (Redis unreachable,
+// wrapping ErrTransient when a retry may help).
+func (s *Store) StatesPartial(ctx context.Context, series []string) (states []*State, errs []error, err error) {
 	pipe := s.rdb.Pipeline()
 	blobs := make([]*redis.StringCmd, len(series))
 	exogs := make([]*redis.MapStringStringCmd, len(series))
@@ -433,27 +501,30 @@ func (s *Store) States(ctx context.Context, series []string) ([]*State, error) {
 		exogs[i] = pipe.HGetAll(ctx, keys[1])
 	}
 	_, _ = pipe.Exec(ctx) // errors are inspected per command below
-	for i := range series {
-		if err := blobs[i].Err(); err != nil && !errors.Is(err, redis.Nil) {
-			return nil, wrapRedisErr("state", err)
-		}
-		if err := exogs[i].Err(); err != nil {
-			return nil, wrapRedisErr("state", err)
-		}
-	}
 	out := make([]*State, len(series))
+	errs = make([]error, len(series))
 	for i, name := range series {
+		for _, err := range [...]error{blobs[i].Err(), exogs[i].Err()} {
+			switch {
+			case err == nil || errors.Is(err, redis.Nil):
+			case isWrongType(err):
+				errs[i] = fmt.Errorf("features: state %q: %w", name, err)
+			default:
+				return nil, nil, wrapRedisErr("state", err)
+			}
+		}
 		blob := blobs[i].Val()
-		if blob == "" {
+		if blob == "" || errs[i] != nil {
 			continue
 		}
 		st, err := s.decodeState(name, blob, exogs[i].Val())
 		if err != nil {
-			return nil, fmt.Errorf("features: state %q: %w", name, err)
+			errs[i] = fmt.Errorf("features: state %q: %w", name, err)
+			continue
 		}
 		out[i] = st
 	}
-	return out, nil
+	return out, errs, nil
 }
 
 func (s *Store) decodeState(series, blob string, exog map[string]string) (*State, error) {

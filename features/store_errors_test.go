@@ -38,7 +38,8 @@ func TestStoreErrors(t *testing.T) {
 	if err := s.Apply(ctx, bad, 1, dst); err != nil || dst[0].Status != Invalid || dst[1].Status != Invalid {
 		t.Fatalf("invalid batch: %v %+v", err, dst)
 	}
-	// A store with another History must refuse existing state.
+	// A store with another History must refuse existing state (the
+	// series' events are BadState, see TestApplyBadSeriesIsolated).
 	if err := s.Apply(ctx, obs, 1, dst); err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +47,8 @@ func TestStoreErrors(t *testing.T) {
 	cfg2.History = 512
 	s2 := newTestStore(t, rdb, cfg2)
 	err := s2.Apply(ctx, []Observation{obAt("s", 1, 1, 0, 1)}, 1, dst)
-	if !errors.Is(err, ErrConfigMismatch) || IsTransient(err) {
-		t.Fatalf("config mismatch apply: %v", err)
+	if err != nil || dst[0].Status != BadState || !errors.Is(dst[0].Err, ErrConfigMismatch) {
+		t.Fatalf("config mismatch apply: %v, %v %v", err, dst[0].Status, dst[0].Err)
 	}
 	if _, err := s2.State(ctx, "s"); !errors.Is(err, ErrConfigMismatch) {
 		t.Fatalf("config mismatch state: %v", err)

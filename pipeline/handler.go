@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -35,6 +36,22 @@ const ReasonInvalid = "invalid"
 // ReasonLate is the reason header of events sent to the late side output.
 const ReasonLate = "late"
 
+// DLQ reasons of events whose series cannot be handled; the batch goes on
+// without them (one bad series never stops the process or its partition).
+const (
+	// ReasonCorruptState: the series' state in Redis is unreadable (corrupt
+	// bytes, or a key of another Redis type).
+	ReasonCorruptState = "corrupt_state"
+	// ReasonStateMismatch: the series' state was written under another
+	// layout, e.g. another --history (see the README).
+	ReasonStateMismatch = "state_config_mismatch"
+	// ReasonForecastFailed: the model returned an error for the series.
+	ReasonForecastFailed = "forecast_failed"
+	// ReasonForecastNotFinite: the model produced NaN or ±Inf for the
+	// series. Its state update stands; the forecast is not published.
+	ReasonForecastNotFinite = "forecast_not_finite"
+)
+
 // BatchReport describes one acknowledged batch; it is passed to
 // Handler.OnAck (the demo uses it for progress, latency and online MAE).
 // Its slices are only valid during the callback.
@@ -63,7 +80,15 @@ type BatchReport struct {
 // a crash between the state write and the forecast publish loses no
 // forecast; the re-issued forecast has the same deterministic id and the
 // same content. Late events (event time not after the series' last one) are
-// counted and skipped, without a forecast.
+// counted and skipped, without a forecast; a replayed event that was late
+// the first time is late again (see features.State.FirstOutcome).
+//
+// Bad series: an event whose series' state is unusable (features.BadState,
+// or unreadable when a replay reads it in full), for which the model fails
+// or whose forecast is not finite goes to the DLQ with a reason
+// (ReasonCorruptState, ReasonStateMismatch, ReasonForecastFailed,
+// ReasonForecastNotFinite); the rest of the batch is handled as usual, so
+// one bad series never stops the process or its partition.
 type Handler struct {
 	Codec   ingest.Codec
 	Store   *features.Store
@@ -110,6 +135,7 @@ type scratch struct {
 	after   map[string]int // replay: series -> index of its last matched history record
 	late    int            // late events, replayed ones included
 	dups    int            // duplicates, without the replays found to be late
+	fcErr   []error        // per-series model errors after a failed batch call
 	// regressed counts applied events flagged OffsetRegressed
 	regressed int
 }
@@ -160,14 +186,13 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	h.Metrics.RedisRTT.WithLabelValues("apply").Observe(time.Since(t0).Seconds())
 
 	// 3. Collect histories of applied (and replayed) events.
-	s.hist, s.fcIdx, s.dupIdx, s.applied = s.hist[:0], s.fcIdx[:0], s.dupIdx[:0], s.applied[:0]
+	s.hist, s.fcIdx, s.dupIdx = s.hist[:0], s.fcIdx[:0], s.dupIdx[:0]
 	s.late, s.dups, s.regressed = 0, 0, 0
 	for i := range s.obs {
 		switch s.results[i].Status {
 		case features.Applied:
 			s.hist = append(s.hist, s.results[i].Tail)
 			s.fcIdx = append(s.fcIdx, i)
-			s.applied = append(s.applied, s.obs[i])
 			if s.results[i].OffsetRegressed {
 				s.regressed++
 				if s.regressed == 1 && h.Log != nil {
@@ -183,6 +208,8 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 			m := &b.Messages[s.msgIdx[i]]
 			err := s.obs[i].Validate()
 			s.rejects = append(s.rejects, ingest.Rejected{Msg: *m, Reason: ReasonInvalid, Detail: truncate(errString(err), 200)})
+		case features.BadState:
+			h.badState(s, b, i, s.results[i].Err)
 		}
 	}
 	replayed, err := h.replayHistories(ctx, s, b, tail)
@@ -195,37 +222,18 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 		sortByIndex(s.fcIdx, s.hist)
 	}
 
-	// 4. Forecast.
-	n := len(s.hist)
+	// 4. Forecast (a series the model fails on goes to the DLQ).
 	hz := h.Horizon
-	s.dst = grow(s.dst, n*hz)
-	var levels []float64
-	wf, windowed := h.Model.(WindowForecaster)
-	if windowed {
-		levels = wf.Quantiles()
-	}
+	n, levels := h.forecast(s, b, hz)
 	nq := len(levels)
-	s.q = grow(s.q, n*hz*nq)
-	if n > 0 {
-		t1 := time.Now()
-		var err error
-		if windowed {
-			s.last = grow(s.last, n)
-			for k, i := range s.fcIdx {
-				s.last[k] = s.obs[i].TS
-			}
-			var q []float64
-			if nq > 0 {
-				q = s.q
-			}
-			err = wf.ForecastAt(s.dst, q, s.hist, s.last, hz)
-		} else {
-			err = h.Model.Forecast(s.dst, s.hist, hz)
+	s.applied = s.applied[:0]
+	for _, i := range s.fcIdx {
+		if s.results[i].Status == features.Applied {
+			s.applied = append(s.applied, s.obs[i])
 		}
-		if err != nil {
-			return fmt.Errorf("model %s: %w", h.Model.Name(), err)
-		}
-		h.Metrics.ForecastTime.Observe(time.Since(t1).Seconds())
+	}
+	if len(s.rejects) > 1 { // decoding, the store and the model reject in turn: restore offset order
+		slices.SortStableFunc(s.rejects, func(a, b ingest.Rejected) int { return cmp.Compare(a.Msg.Offset, b.Msg.Offset) })
 	}
 	issued := h.now().UTC()
 	s.fcs = grow(s.fcs, n)
@@ -285,6 +293,100 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	return nil
 }
 
+// forecast runs the model on s.hist into s.dst (rows of hz) and, for a
+// WindowForecaster with quantiles, s.q (rows of hz·len(levels)); it returns
+// the number of forecasts kept and the quantile levels. When the batch call
+// fails, each series is forecast alone, and a series whose call fails or
+// whose forecast (mean or quantile) is not finite goes to the DLQ; s.fcIdx,
+// s.hist, s.dst and s.q are compacted to the kept ones, in order.
+func (h *Handler) forecast(s *scratch, b *ingest.Batch, hz int) (int, []float64) {
+	n := len(s.hist)
+	s.dst = grow(s.dst, n*hz)
+	var levels []float64
+	wf, windowed := h.Model.(WindowForecaster)
+	if windowed {
+		levels = wf.Quantiles()
+	}
+	nq := len(levels)
+	s.q = grow(s.q, n*hz*nq)
+	if n == 0 {
+		return 0, levels
+	}
+	if windowed {
+		s.last = grow(s.last, n)
+		for k, i := range s.fcIdx {
+			s.last[k] = s.obs[i].TS
+		}
+	}
+	// run forecasts the series [lo, hi) of the batch.
+	run := func(lo, hi int) error {
+		if !windowed {
+			return h.Model.Forecast(s.dst[lo*hz:hi*hz], s.hist[lo:hi], hz)
+		}
+		var q []float64
+		if nq > 0 {
+			q = s.q[lo*hz*nq : hi*hz*nq]
+		}
+		return wf.ForecastAt(s.dst[lo*hz:hi*hz], q, s.hist[lo:hi], s.last[lo:hi], hz)
+	}
+	t1 := time.Now()
+	batchErr := run(0, n)
+	if batchErr != nil {
+		s.fcErr = grow(s.fcErr, n)
+		for k := range n {
+			s.fcErr[k] = run(k, k+1)
+		}
+	}
+	h.Metrics.ForecastTime.Observe(time.Since(t1).Seconds())
+	kept := 0
+	for k, i := range s.fcIdx {
+		row := s.dst[k*hz : (k+1)*hz]
+		qrow := s.q[k*hz*nq : (k+1)*hz*nq]
+		reason, detail := "", ""
+		if batchErr != nil && s.fcErr[k] != nil {
+			reason, detail = ReasonForecastFailed, fmt.Sprintf("model %s: %v", h.Model.Name(), s.fcErr[k])
+		} else if j, v, ok := firstNonFinite(row); ok {
+			reason, detail = ReasonForecastNotFinite, fmt.Sprintf("model %s: step %d of the forecast is %v", h.Model.Name(), j+1, v)
+		} else if j, v, ok := firstNonFinite(qrow); ok {
+			reason, detail = ReasonForecastNotFinite, fmt.Sprintf("model %s: step %d quantile %v of the forecast is %v", h.Model.Name(), j/nq+1, levels[j%nq], v)
+		}
+		if reason != "" {
+			s.rejects = append(s.rejects, ingest.Rejected{Msg: b.Messages[s.msgIdx[i]], Reason: reason, Detail: truncate(detail, 200)})
+			continue
+		}
+		if kept != k {
+			s.fcIdx[kept], s.hist[kept] = i, s.hist[k]
+			copy(s.dst[kept*hz:(kept+1)*hz], row)
+			copy(s.q[kept*hz*nq:(kept+1)*hz*nq], qrow)
+		}
+		kept++
+	}
+	if batchErr != nil {
+		clear(s.fcErr)
+	}
+	s.fcIdx, s.hist = s.fcIdx[:kept], s.hist[:kept]
+	return kept, levels
+}
+
+// firstNonFinite returns the index and value of the first NaN or ±Inf in xs.
+func firstNonFinite(xs []float64) (int, float64, bool) {
+	for j, v := range xs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return j, v, true
+		}
+	}
+	return 0, 0, false
+}
+
+// badState sends obs[i], whose series' state is unusable (err), to the DLQ.
+func (h *Handler) badState(s *scratch, b *ingest.Batch, i int, err error) {
+	reason := ReasonCorruptState
+	if errors.Is(err, features.ErrConfigMismatch) {
+		reason = ReasonStateMismatch
+	}
+	s.rejects = append(s.rejects, ingest.Rejected{Msg: b.Messages[s.msgIdx[i]], Reason: reason, Detail: truncate(errString(err), 200)})
+}
+
 // late counts obs[i] as late and, with a side output, queues its message
 // for it; lastTS is the series' last applied event time.
 func (h *Handler) late(s *scratch, b *ingest.Batch, i int, lastTS time.Time) {
@@ -319,7 +421,7 @@ func (h *Handler) replayHistories(ctx context.Context, s *scratch, b *ingest.Bat
 		}
 	}
 	t0 := time.Now()
-	states, err := h.Store.States(ctx, names)
+	states, errs, err := h.Store.StatesPartial(ctx, names)
 	if err != nil {
 		return 0, h.classify("redis", "read state for replay", err)
 	}
@@ -331,6 +433,10 @@ func (h *Handler) replayHistories(ctx context.Context, s *scratch, b *ingest.Bat
 	re := 0
 	for _, i := range s.dupIdx { // offset order
 		ob := &s.obs[i]
+		if err := errs[pos[ob.Series]]; err != nil {
+			h.badState(s, b, i, err)
+			continue
+		}
 		st := states[pos[ob.Series]]
 		if st == nil { // deleted since Apply: nothing to compare with
 			s.dups++

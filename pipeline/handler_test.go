@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -290,5 +291,101 @@ func TestHandlerOffsetRegression(t *testing.T) {
 	}
 	if n := len(rec.fcs); n != 6 { // 3 + 2 applied + b's re-issued forecast
 		t.Fatalf("%d forecasts, want 6", n)
+	}
+}
+
+// pickyModel is the naive forecast, except that a last value of 666 yields
+// NaN and a last value of 13 fails the call.
+type pickyModel struct{ forecast.Forecaster }
+
+func (m pickyModel) Forecast(dst []float64, hist [][]float64, h int) error {
+	for _, x := range hist {
+		if x[len(x)-1] == 13 {
+			return errors.New("unlucky series")
+		}
+	}
+	if err := m.Forecaster.Forecast(dst, hist, h); err != nil {
+		return err
+	}
+	for i, x := range hist {
+		if x[len(x)-1] == 666 {
+			dst[i*h] = math.NaN()
+		}
+	}
+	return nil
+}
+
+// TestHandlerBadSeriesToDLQ: a series whose state is unusable (garbage
+// bytes, another --history, a key of another type), a forecast that is not
+// finite and a model failing on one series each send their events to the
+// DLQ with a reason; the rest of the batch is forecast and the batch
+// succeeds, so the partition moves on. A replay of the batch does the same.
+func TestHandlerBadSeriesToDLQ(t *testing.T) {
+	h, rec, mr := newTestHandler(t)
+	h.Model = pickyModel{h.Model}
+	ctx := context.Background()
+	keys := func(s string) [2]string { return h.Store.Keys(s) }
+	mr.Set(keys("garbage")[0], strings.Repeat("\xfe", 48+16*64))
+	mr.HSet(keys("hash")[0], "a", "1")
+	cfg := h.Store.Config()
+	cfg.History = 32 // a deployment with another --history wrote this one
+	other, err := features.NewStore(redis.NewClient(&redis.Options{Addr: mr.Addr()}), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Apply(ctx, []features.Observation{{Series: "resized", TS: testT0, Value: 1, Source: features.SourcePos{Offset: -1}}}, 1, make([]features.Result, 1)); err != nil {
+		t.Fatal(err)
+	}
+	b := &ingest.Batch{Topic: "in", Partition: 0, Messages: []kafka.Message{
+		msg(0, "ok", 0, 1),
+		msg(1, "garbage", 0, 1),
+		msg(2, "resized", 1, 1),
+		msg(3, "hash", 0, 1),
+		msg(4, "nan", 0, 666),
+		msg(5, "unlucky", 0, 13),
+		msg(6, "ok", 1, 2),
+	}}
+	want := map[int64]string{1: ReasonCorruptState, 2: ReasonStateMismatch, 3: ReasonCorruptState,
+		4: ReasonForecastNotFinite, 5: ReasonForecastFailed}
+	for attempt := range 2 {
+		rec.fcs, rec.rejects = nil, nil
+		if err := h.HandleBatch(ctx, b); err != nil {
+			t.Fatalf("attempt %d: one bad series failed the batch: %v", attempt, err)
+		}
+		got := map[int64]string{}
+		for _, r := range rec.rejects {
+			got[r.Msg.Offset] = r.Reason
+			if r.Detail == "" {
+				t.Errorf("offset %d: no detail", r.Msg.Offset)
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("attempt %d: DLQ %v, want %v", attempt, got, want)
+		}
+		for off, reason := range want {
+			if got[off] != reason {
+				t.Errorf("attempt %d: offset %d reason %q, want %q", attempt, off, got[off], reason)
+			}
+		}
+		if len(rec.fcs) != 2 || rec.fcs[0].Series != "ok" || rec.fcs[1].Series != "ok" {
+			t.Fatalf("attempt %d: forecasts %+v, want the two of ok", attempt, rec.fcs)
+		}
+	}
+	if got := testutil.ToFloat64(h.Metrics.Events.WithLabelValues(ResultDLQ)); got != 10 {
+		t.Fatalf("dlq events = %v, want 10", got)
+	}
+	if got := testutil.ToFloat64(h.Metrics.Events.WithLabelValues(ResultApplied)); got != 2 {
+		t.Fatalf("applied events = %v, want 2", got)
+	}
+
+	// A replay that finds the series' state unreadable in full (its
+	// exogenous hash is another type) sends the replayed events to the DLQ.
+	mr.Set(keys("ok")[1], "not a hash")
+	rec.fcs, rec.rejects = nil, nil
+	if err := h.HandleBatch(ctx, &ingest.Batch{Topic: "in", Messages: b.Messages[:1]}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.rejects) != 1 || rec.rejects[0].Reason != ReasonCorruptState || len(rec.fcs) != 0 {
+		t.Fatalf("replay over a corrupt hash: DLQ %+v, %d forecasts", rec.rejects, len(rec.fcs))
 	}
 }
