@@ -126,9 +126,10 @@ func (r *Rejected) Message() kafka.Message {
 	return kafka.Message{Key: r.Msg.Key, Value: r.Msg.Value, Headers: hs, Time: r.Msg.Time}
 }
 
-// Send writes rs and returns once all are acked. Broker errors are wrapped
-// with ErrTransient (the batch is retried by the source); context errors
-// are returned as is.
+// Send writes rs and returns once all are acked. Errors are classified by
+// ClassifyKafkaError: transient ones are wrapped with ErrTransient (the
+// batch is retried by the source); permanent ones (authorization, a
+// record too large, …) and context errors are returned as they are.
 func (d *DeadLetter) Send(ctx context.Context, rs []Rejected) error {
 	if len(rs) == 0 {
 		return nil
@@ -141,11 +142,7 @@ func (d *DeadLetter) Send(ctx context.Context, rs []Rejected) error {
 		msgs[i] = rs[i].Message()
 	}
 	if err := d.w.WriteMessages(ctx, msgs...); err != nil {
-		err = fmt.Errorf("ingest: dead-letter %d messages to %s: %w", len(rs), d.w.Topic, err)
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return err
-		}
-		return Transient(err)
+		return WrapKafkaError(fmt.Errorf("ingest: dead-letter %d messages to %s: %w", len(rs), d.w.Topic, err))
 	}
 	return nil
 }

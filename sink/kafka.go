@@ -157,8 +157,10 @@ func NewKafkaSink(cfg KafkaSinkConfig) (*KafkaSink, error) {
 
 // Publish encodes (or takes Forecast.JSON when set) and writes fs and returns when all messages are acked.
 // Invalid forecasts fail the whole call before anything is written.
-// Broker errors are wrapped with ingest.ErrTransient unless they can never
-// succeed on retry (message too large, authorization, invalid topic).
+// Broker errors are classified by ingest.ClassifyKafkaError (the taxonomy
+// the dead-letter writer shares): wrapped with ingest.ErrTransient unless
+// they can never succeed on retry (message too large, authorization,
+// invalid topic, …) or the context ended.
 func (s *KafkaSink) Publish(ctx context.Context, fs []Forecast) error {
 	if len(fs) == 0 {
 		return nil
@@ -205,7 +207,7 @@ func (s *KafkaSink) Publish(ctx context.Context, fs []Forecast) error {
 	}
 	eb.data, eb.msgs = data, ends
 	if err := s.w.WriteMessages(ctx, ends...); err != nil {
-		return classifyKafka(fmt.Errorf("sink: publish %d forecasts to %s: %w", len(fs), s.w.Topic, err))
+		return ingest.WrapKafkaError(fmt.Errorf("sink: publish %d forecasts to %s: %w", len(fs), s.w.Topic, err))
 	}
 	return nil
 }
@@ -215,40 +217,3 @@ func (s *KafkaSink) Stats() kafka.WriterStats { return s.w.Stats() }
 
 // Close flushes pending writes and closes connections.
 func (s *KafkaSink) Close() error { return s.w.Close() }
-
-// fatalKafkaCodes can never succeed when retried.
-var fatalKafkaCodes = []kafka.Error{
-	kafka.MessageSizeTooLarge, kafka.RecordListTooLarge, kafka.InvalidTopic,
-	kafka.TopicAuthorizationFailed, kafka.ClusterAuthorizationFailed,
-	kafka.SASLAuthenticationFailed, kafka.InvalidRequiredAcks, kafka.UnsupportedVersion,
-}
-
-// classifyKafka marks err transient unless it is a context error or a
-// broker error that retrying cannot fix.
-func classifyKafka(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	var we kafka.WriteErrors
-	if errors.As(err, &we) {
-		for _, e := range we {
-			if e != nil && isFatalKafka(e) {
-				return err
-			}
-		}
-		return ingest.Transient(err)
-	}
-	if isFatalKafka(err) {
-		return err
-	}
-	return ingest.Transient(err)
-}
-
-func isFatalKafka(err error) bool {
-	for _, code := range fatalKafkaCodes {
-		if errors.Is(err, code) {
-			return true
-		}
-	}
-	return false
-}
