@@ -239,7 +239,12 @@ func (s *KafkaSource) consumePartition(ctx, hctx, gctx context.Context, gen *kaf
 	// round trip of batch N overlaps the handling of batch N+1; it is only
 	// ever given an offset after that batch's handler returned nil, and it
 	// is flushed before this function returns.
-	cm := newCommitter(func(next int64) { s.commit(gctx, gen, a.ID, next, log) }, c.CommitInterval)
+	lag := &partitionLag{g: s.m.lag.WithLabelValues(label), committed: a.Offset}
+	cm := newCommitter(func(next int64) {
+		if s.commit(gctx, gen, a.ID, next, log) {
+			lag.commit(next)
+		}
+	}, c.CommitInterval)
 	defer cm.close()
 
 	batch := &Batch{Topic: c.Topic, Partition: a.ID, Messages: make([]kafka.Message, 0, c.MaxBatch)}
@@ -255,6 +260,7 @@ func (s *KafkaSource) consumePartition(ctx, hctx, gctx context.Context, gen *kaf
 		if len(batch.Messages) == 0 {
 			continue
 		}
+		lag.start(batch.Messages[0].Offset)
 		err := s.handle(stop, hctx, gctx, batch, log)
 		if errors.Is(err, errAbandoned) {
 			break
@@ -265,9 +271,7 @@ func (s *KafkaSource) consumePartition(ctx, hctx, gctx context.Context, gen *kaf
 		last := batch.Messages[len(batch.Messages)-1]
 		s.m.batches.Inc()
 		s.m.messages.Add(float64(len(batch.Messages)))
-		if last.HighWaterMark > 0 {
-			s.m.lag.WithLabelValues(label).Set(float64(max(last.HighWaterMark-(last.Offset+1), 0)))
-		}
+		lag.highWatermark(last.HighWaterMark)
 		cm.submit(last.Offset + 1)
 		clear(batch.Messages) // release payloads before reuse
 		batch.Messages = batch.Messages[:0]
@@ -420,21 +424,69 @@ func (c *committer) flush() {
 	}
 }
 
-// commit stores next as the partition's committed offset, retrying briefly.
-// A failed commit is not fatal: the batch is handled again by whoever owns
-// the partition next (at-least-once), and later commits supersede it.
-func (s *KafkaSource) commit(gctx context.Context, gen *kafka.Generation, partition int, next int64, log *slog.Logger) {
+// commit stores next as the partition's committed offset, retrying briefly,
+// and reports whether it succeeded. A failed commit is not fatal: the batch
+// is handled again by whoever owns the partition next (at-least-once), and
+// later commits supersede it; every failed attempt is counted
+// (streamcast_ingest_commit_errors_total) and the lag gauge keeps counting
+// the uncommitted messages.
+func (s *KafkaSource) commit(gctx context.Context, gen *kafka.Generation, partition int, next int64, log *slog.Logger) bool {
 	offsets := map[string]map[int]int64{s.cfg.Topic: {partition: next}}
 	for attempt := 1; attempt <= 3; attempt++ {
 		err := gen.CommitOffsets(offsets)
 		if err == nil {
-			return
+			return true
 		}
 		s.m.commitErrors.Inc()
 		log.Warn("offset commit failed", "offset", next, "attempt", attempt, "err", err)
 		if errors.Is(err, kafka.IllegalGeneration) || errors.Is(err, kafka.UnknownMemberId) || errors.Is(err, kafka.RebalanceInProgress) && gctx.Err() != nil {
-			return
+			return false
 		}
 		time.Sleep(time.Duration(attempt) * 20 * time.Millisecond)
+	}
+	return false
+}
+
+// partitionLag keeps streamcast_ingest_consumer_lag_messages of one
+// partition at high watermark − committed offset: the messages a restart
+// would (re)consume. It is updated when a batch reveals the high watermark
+// and when a commit succeeds (from the committer goroutine).
+type partitionLag struct {
+	g         prometheus.Gauge
+	mu        sync.Mutex
+	hwm       int64 // last seen high watermark; 0 = none yet
+	committed int64 // committed offset; < 0 = none yet (see start)
+}
+
+// start sets the committed baseline from the first fetched offset when the
+// group had no committed offset (the assignment holds FirstOffset or
+// LastOffset, both negative).
+func (l *partitionLag) start(first int64) {
+	l.mu.Lock()
+	if l.committed < 0 {
+		l.committed = first
+	}
+	l.mu.Unlock()
+}
+
+func (l *partitionLag) highWatermark(hwm int64) {
+	l.mu.Lock()
+	if hwm > 0 {
+		l.hwm = hwm
+	}
+	l.set()
+	l.mu.Unlock()
+}
+
+func (l *partitionLag) commit(next int64) {
+	l.mu.Lock()
+	l.committed = max(l.committed, next)
+	l.set()
+	l.mu.Unlock()
+}
+
+func (l *partitionLag) set() {
+	if l.hwm > 0 && l.committed >= 0 {
+		l.g.Set(float64(max(l.hwm-l.committed, 0)))
 	}
 }
