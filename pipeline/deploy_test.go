@@ -145,3 +145,52 @@ func TestAlertRulesInSync(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisDurableInDeploy: the Redis shipped in deploy/ keeps the feature
+// state across a restart: append-only file on, fsync every second (the
+// state is the idempotency record; losing it re-applies or drops events).
+// The Kubernetes manifests use an external Redis; should one ever run
+// redis-server, it must be configured the same way.
+func TestRedisDurableInDeploy(t *testing.T) {
+	compose := repoFile(t, "deploy/docker-compose.yml")
+	i := strings.Index(compose, "\n  redis:\n")
+	if i < 0 {
+		t.Fatal("docker-compose.yml has no redis service")
+	}
+	svc := compose[i+1:]
+	if loc := regexp.MustCompile(`(?m)^  \S`).FindAllStringIndex(svc, 2); len(loc) == 2 {
+		svc = svc[:loc[1][0]] // up to the next service (or top-level key)
+	}
+	cmdRe := regexp.MustCompile(`(?m)^\s+command:\s*\[([^\]]*)\]`)
+	m := cmdRe.FindStringSubmatch(svc)
+	if m == nil {
+		t.Fatal("redis service has no command line")
+	}
+	args := strings.Join(strings.Fields(strings.NewReplacer(`"`, " ", ",", " ").Replace(m[1])), " ")
+	for _, want := range []string{"--appendonly yes", "--appendfsync everysec"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("compose redis command %q lacks %q", args, want)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^\s+- redis-data:/data`).MatchString(svc) {
+		t.Error("compose redis keeps /data (the AOF) in no volume")
+	}
+	entries, err := os.ReadDir(filepath.Join("..", "deploy", "k8s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		f := repoFile(t, filepath.Join("deploy", "k8s", e.Name()))
+		if strings.Contains(f, "redis-server") || regexp.MustCompile(`image:\s*\S*redis`).MatchString(f) {
+			if !strings.Contains(f, "appendonly yes") || !strings.Contains(f, "appendfsync everysec") {
+				t.Errorf("k8s/%s runs Redis without appendonly yes / appendfsync everysec", e.Name())
+			}
+		}
+	}
+	readme := repoFile(t, "README.md")
+	for _, want := range []string{"appendonly yes", "appendfsync everysec"} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README does not document %q", want)
+		}
+	}
+}
