@@ -12,6 +12,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/streamcast/streamcast/internal/testenv"
 )
 
 // realRedis connects to the redis-server at 127.0.0.1:6379 (or
@@ -25,16 +27,16 @@ func realRedis(tb testing.TB) (redis.UniversalClient, Config) {
 
 func realRedisProto(tb testing.TB, protocol int) (redis.UniversalClient, Config) {
 	tb.Helper()
-	addr := os.Getenv("FEATURES_REDIS_ADDR")
+	addr := os.Getenv("FEATURES_REDIS_ADDR") // older name of STREAMCAST_TEST_REDIS
 	if addr == "" {
-		addr = "127.0.0.1:6379"
+		addr = testenv.RedisAddr()
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: 8, Protocol: protocol})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
-		tb.Skipf("redis-server at %s not reachable (%v); start one (or set FEATURES_REDIS_ADDR) to run this test", addr, err)
+		testenv.NoRedis(tb, "redis-server at %s not reachable (%v); start one (or set %s) to run this test", addr, err, testenv.EnvTestRedis)
 	}
 	cfg := DefaultConfig()
 	cfg.KeyPrefix = fmt.Sprintf("t-%s-%d", strings.ReplaceAll(tb.Name(), "/", "_"), time.Now().UnixNano())

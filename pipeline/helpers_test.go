@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"os"
 	"strings"
 	"sync"
@@ -20,17 +19,13 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/streamcast/streamcast/features"
+	"github.com/streamcast/streamcast/internal/testenv"
 	"github.com/streamcast/streamcast/pipeline/devkafka"
 	"github.com/streamcast/streamcast/sink"
 )
 
 // testRedisAddr is the shared real Redis of the test environment.
-func testRedisAddr() string {
-	if a := os.Getenv("STREAMCAST_TEST_REDIS"); a != "" {
-		return a
-	}
-	return "127.0.0.1:6379"
-}
+func testRedisAddr() string { return testenv.RedisAddr() }
 
 type testEnv struct {
 	t          *testing.T
@@ -50,16 +45,11 @@ const (
 )
 
 // newTestEnv starts kfake with the test topics and connects to the real
-// Redis (skipping the test if it is not reachable); keys are removed by
-// prefix in Cleanup.
+// Redis (skipping the test if it is not reachable, failing it under
+// STREAMCAST_REQUIRE_REDIS=1); keys are removed by prefix in Cleanup.
 func newTestEnv(t *testing.T, partitions int) *testEnv {
 	t.Helper()
-	addr := testRedisAddr()
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		t.Skipf("redis-server not reachable on %s: %v", addr, err)
-	}
-	c.Close()
+	addr := testenv.Redis(t, testRedisAddr())
 	kc, err := devkafka.Start(devkafka.Options{Partitions: partitions, Topics: []string{tIn, tOut, tDLQ, tLate}, MinSessionTimeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

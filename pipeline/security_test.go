@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/streamcast/streamcast/internal/testenv"
 	"github.com/streamcast/streamcast/pipeline/devkafka"
 )
 
@@ -94,10 +95,7 @@ func TestKafkaCheckMissingTopic(t *testing.T) {
 // arguments and returns its address; it is killed in Cleanup.
 func startRedisServer(t *testing.T, args ...string) string {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server binary not found; skipping")
-	}
+	bin := testenv.RedisServer(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

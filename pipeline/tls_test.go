@@ -13,7 +13,6 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/streamcast/streamcast/internal/testenv"
 	"github.com/streamcast/streamcast/pipeline/devkafka"
 )
 
@@ -101,9 +101,7 @@ func TestKafkaTLS(t *testing.T) {
 func TestRedisTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, _ := selfSigned(t, dir)
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server not installed")
-	}
+	testenv.RedisServer(t)
 	tlsPort := strings.Split(freeAddr(t), ":")[1]
 	// The helper's plain port is unused but keeps its readiness probe; TLS
 	// clients use tls-port.
@@ -123,7 +121,7 @@ func TestRedisTLS(t *testing.T) {
 			break
 		}
 		if strings.Contains(err.Error(), "server gave HTTP response") || strings.Contains(err.Error(), "tls: unknown") {
-			t.Skipf("redis-server built without TLS: %v", err)
+			testenv.NoRedis(t, "redis-server built without TLS: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/streamcast/streamcast/internal/testenv"
 )
 
 // newKafka starts an in-process kfake cluster with 6-partition topics.
@@ -27,15 +29,17 @@ var prefixSeq atomic.Int64
 
 // newRedis connects to the shared redis-server on 127.0.0.1:6379 and
 // returns a client plus a key prefix unique to this test; keys under the
-// prefix are deleted at cleanup. Skips when Redis is not reachable.
+// prefix are deleted at cleanup. Skips when Redis is not reachable (fails
+// under STREAMCAST_REQUIRE_REDIS=1, see internal/testenv).
 func newRedis(tb testing.TB) (*redis.Client, string) {
 	tb.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", PoolSize: 8})
+	addr := testenv.RedisAddr()
+	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: 8})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
-		tb.Skipf("redis-server not reachable on 127.0.0.1:6379: %v", err)
+		testenv.NoRedis(tb, "redis-server not reachable on %s: %v", addr, err)
 	}
 	prefix := fmt.Sprintf("sinktest-%d-%d-%s", time.Now().UnixNano(), prefixSeq.Add(1),
 		strings.NewReplacer("/", "_", " ", "_").Replace(tb.Name()))
