@@ -118,7 +118,7 @@ func TestReadSeriesFile(t *testing.T) {
 }
 
 func TestReadETTh1(t *testing.T) {
-	p := shareddata.File(t, "etth1", "ETTh1.csv")
+	p := shareddata.ETTh1(t)
 	d, err := ReadSeriesFile(p, "OT")
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
-	_ "embed"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -11,13 +10,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-)
 
-// etth1CSV is ETTh1 (Zhou et al., "Informer", AAAI 2021; zhouhaoyi/ETDataset,
-// CC BY-ND 4.0), embedded byte-for-byte unmodified.
-//
-//go:embed demodata/ETTh1.csv
-var etth1CSV []byte
+	"github.com/streamcast/streamcast/internal/demodata"
+)
 
 // Dataset produces the demo/bench event stream: Event(k) is the k-th event,
 // k = 0, 1, 2, …; events cycle over the series (event k belongs to series
@@ -70,7 +65,7 @@ var (
 )
 
 func parseETTh1() (*ETTh1, error) {
-	sc := bufio.NewScanner(bytes.NewReader(etth1CSV))
+	sc := bufio.NewScanner(bytes.NewReader(demodata.ETTh1CSV()))
 	if !sc.Scan() {
 		return nil, fmt.Errorf("etth1: empty embedded file")
 	}

@@ -1,30 +1,14 @@
 package pipeline
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/streamcast/streamcast/features"
 	"github.com/streamcast/streamcast/sink"
-
-	"github.com/streamcast/streamcast/internal/shareddata"
 )
-
-// TestETTh1EmbeddedUnmodified: the bundled file is byte-for-byte the shared
-// copy (CC BY-ND 4.0 allows only unmodified redistribution).
-func TestETTh1EmbeddedUnmodified(t *testing.T) {
-	b, err := os.ReadFile(shareddata.File(t, "etth1", "ETTh1.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(b, etth1CSV) {
-		t.Fatal("embedded ETTh1.csv differs from the shared original")
-	}
-}
 
 func TestETTh1Replay(t *testing.T) {
 	d, err := NewDataset("etth1", 15, 0)

@@ -1,13 +1,16 @@
 // Package shareddata locates the reference datasets (M4 Hourly, ETTh1,
 // Tourism) that accuracy tests read from shared/data beside the repository.
 // The datasets are not part of the repository, so tests that need them skip
-// with a message when they are absent.
+// with a message when they are absent, except ETTh1, which the binary
+// embeds (internal/demodata): ETTh1 falls back to that copy.
 package shareddata
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/streamcast/streamcast/internal/demodata"
 )
 
 // Find walks up from the working directory to the first directory holding
@@ -42,5 +45,25 @@ func File(tb testing.TB, elem ...string) string {
 	if _, err := os.Stat(p); err != nil {
 		tb.Skipf("reference data absent: %v", err)
 	}
+	return p
+}
+
+// ETTh1 returns the path of ETTh1.csv: shared/data/etth1/ETTh1.csv when
+// present, else the embedded copy (byte-for-byte the same file, see
+// internal/demodata) written to a temporary file of tb, so tests about ETTh1
+// run everywhere instead of skipping.
+func ETTh1(tb testing.TB) string {
+	tb.Helper()
+	if data, ok := Find(); ok {
+		p := filepath.Join(data, "etth1", "ETTh1.csv")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	p := filepath.Join(tb.TempDir(), "ETTh1.csv")
+	if err := os.WriteFile(p, demodata.ETTh1CSV(), 0o600); err != nil {
+		tb.Fatalf("write the embedded ETTh1: %v", err)
+	}
+	tb.Logf("shared/data/etth1 absent: using the embedded ETTh1 (%s)", p)
 	return p
 }

@@ -25,7 +25,7 @@ const (
 
 // loadOT returns ETTh1's OT column z-scored with the training statistics.
 func loadOT(t testing.TB) []float64 {
-	p := shareddata.File(t, "etth1", "ETTh1.csv")
+	p := shareddata.ETTh1(t)
 	d, err := ingest.ReadSeriesFile(p, "OT")
 	if err != nil {
 		t.Fatal(err)
