@@ -18,7 +18,7 @@ func evalCmd(ctx context.Context, a []string, o, e *bytes.Buffer) error {
 }
 
 func TestEvalBenchmarkETTh1(t *testing.T) {
-	dir := filepath.Dir(filepath.Dir(shareddata.File(t, "etth1", "ETTh1.csv")))
+	dir := filepath.Dir(filepath.Dir(shareddata.ETTh1(t)))
 	out, err := run(t, evalCmd, "--benchmark", "etth1", "--data-dir", dir, "--model", "dlinear", "--steps", "20", "--seed", "2", "--json", "--quiet")
 	if err != nil {
 		t.Fatal(err)

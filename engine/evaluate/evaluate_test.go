@@ -47,7 +47,7 @@ func round(v float64, digits int) float64 {
 // of shared/data/README.md (every test window: h 96 1.2944 / 0.7132, h 336
 // 1.3299 / 0.7460; Zeng et al. publish 1.295 / 0.713 at h 96).
 func TestETTh1Repeat(t *testing.T) {
-	d, err := evaluate.LoadETTh1(dataDir(t, "etth1", "ETTh1.csv"))
+	d, err := evaluate.LoadETTh1(filepath.Dir(shareddata.ETTh1(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +271,7 @@ func TestRunM4HourlyShort(t *testing.T) {
 // scored on its median channel, which after a little training is close
 // to the same model trained with MAE.
 func TestMultiOutputLossScoresPointForecast(t *testing.T) {
-	d, err := evaluate.LoadETTh1(dataDir(t, "etth1", "ETTh1.csv"))
+	d, err := evaluate.LoadETTh1(filepath.Dir(shareddata.ETTh1(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

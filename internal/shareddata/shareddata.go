@@ -50,8 +50,8 @@ func File(tb testing.TB, elem ...string) string {
 
 // ETTh1 returns the path of ETTh1.csv: shared/data/etth1/ETTh1.csv when
 // present, else the embedded copy (byte-for-byte the same file, see
-// internal/demodata) written to a temporary file of tb, so tests about ETTh1
-// run everywhere instead of skipping.
+// internal/demodata) written to <a temporary directory of tb>/etth1/, so
+// tests about ETTh1 run everywhere instead of skipping.
 func ETTh1(tb testing.TB) string {
 	tb.Helper()
 	if data, ok := Find(); ok {
@@ -60,7 +60,13 @@ func ETTh1(tb testing.TB) string {
 			return p
 		}
 	}
-	p := filepath.Join(tb.TempDir(), "ETTh1.csv")
+	// <tmp>/etth1/ETTh1.csv, laid out like shared/data, so callers may use
+	// the file, its directory or the directory above it.
+	dir := filepath.Join(tb.TempDir(), "etth1")
+	p := filepath.Join(dir, "ETTh1.csv")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		tb.Fatalf("write the embedded ETTh1: %v", err)
+	}
 	if err := os.WriteFile(p, demodata.ETTh1CSV(), 0o600); err != nil {
 		tb.Fatalf("write the embedded ETTh1: %v", err)
 	}

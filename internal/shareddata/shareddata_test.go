@@ -36,7 +36,11 @@ func TestETTh1FallsBackToEmbedded(t *testing.T) {
 	if _, ok := Find(); ok {
 		t.Skip("shared/data above the temporary directory")
 	}
-	b, err := os.ReadFile(ETTh1(t))
+	p := ETTh1(t)
+	if filepath.Base(filepath.Dir(p)) != "etth1" {
+		t.Fatalf("fallback %s is not laid out like shared/data/etth1/ETTh1.csv", p)
+	}
+	b, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}

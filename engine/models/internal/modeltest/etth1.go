@@ -16,11 +16,11 @@ import (
 // (300 steps of 256 windows, Adam 3e-3 halved three times) instead of the
 // kind's defaults, scored on every test window. It requires the test MSE
 // and MAE to be at most maxMSE and maxMAE and far below the
-// repeat-last-value forecast (MSE 1.2944), and skips when the reference
-// data are absent.
+// repeat-last-value forecast (MSE 1.2944); without the shared data it runs
+// on the embedded copy of ETTh1 (shareddata.ETTh1).
 func ETTh1Short(t *testing.T, kind string, maxMSE, maxMAE float64) evaluate.Result {
 	t.Helper()
-	d, err := evaluate.LoadETTh1(filepath.Dir(shareddata.File(t, "etth1", "ETTh1.csv")))
+	d, err := evaluate.LoadETTh1(filepath.Dir(shareddata.ETTh1(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
