@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -387,5 +388,55 @@ func TestHandlerBadSeriesToDLQ(t *testing.T) {
 	}
 	if len(rec.rejects) != 1 || rec.rejects[0].Reason != ReasonCorruptState || len(rec.fcs) != 0 {
 		t.Fatalf("replay over a corrupt hash: DLQ %+v, %d forecasts", rec.rejects, len(rec.fcs))
+	}
+}
+
+// quantModel is the naive forecast with two quantiles (mean ± 1), NaN for a
+// series whose last value is 777.
+type quantModel struct{ forecast.Forecaster }
+
+func (quantModel) Quantiles() []float64 { return []float64{0.1, 0.9} }
+
+func (m quantModel) ForecastAt(dst, q []float64, hist [][]float64, last []time.Time, h int) error {
+	if len(last) != len(hist) || len(q) != 2*len(dst) {
+		return fmt.Errorf("ForecastAt: %d histories, %d times, %d means, %d quantiles", len(hist), len(last), len(dst), len(q))
+	}
+	if err := m.Forecast(dst, hist, h); err != nil {
+		return err
+	}
+	for i, v := range dst {
+		q[2*i], q[2*i+1] = v-1, v+1
+		if hist[i/h][len(hist[i/h])-1] == 777 {
+			q[2*i+1] = math.NaN()
+		}
+	}
+	return nil
+}
+
+var _ WindowForecaster = quantModel{}
+
+// TestHandlerNonFiniteQuantileToDLQ: a NaN quantile sends its event to the
+// DLQ like a NaN mean; the other series keep their quantiles, in place.
+func TestHandlerNonFiniteQuantileToDLQ(t *testing.T) {
+	h, rec, _ := newTestHandler(t)
+	h.Model = quantModel{h.Model}
+	b := &ingest.Batch{Topic: "in", Partition: 0, Messages: []kafka.Message{
+		msg(0, "bad", 0, 777), msg(1, "a", 0, 5), msg(2, "b", 0, 7),
+	}}
+	if err := h.HandleBatch(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.rejects) != 1 || rec.rejects[0].Reason != ReasonForecastNotFinite || rec.rejects[0].Msg.Offset != 0 ||
+		!strings.Contains(rec.rejects[0].Detail, "quantile 0.9") {
+		t.Fatalf("DLQ %+v", rec.rejects)
+	}
+	if len(rec.fcs) != 2 {
+		t.Fatalf("%d forecasts, want 2", len(rec.fcs))
+	}
+	for i, want := range []float64{5, 7} {
+		p := rec.fcs[i].Horizon[0]
+		if p.Mean != want || len(p.Q) != 2 || p.Q[0] != want-1 || p.Q[1] != want+1 {
+			t.Fatalf("forecast %d: %+v, want mean %v with quantiles ±1", i, p, want)
+		}
 	}
 }
