@@ -92,7 +92,9 @@ func newBuilder(source string, exogNames []string, withY bool, firstLine int64, 
 	b := &builder{index: map[string]int32{}, firstLine: firstLine, lineKind: "line", sizeHint: sizeHint}
 	b.f.Source = source
 	b.f.ExogNames = exogNames
-	b.f.Exog = make([][]float64, len(exogNames))
+	if len(exogNames) > 0 {
+		b.f.Exog = make([][]float64, len(exogNames))
+	}
 	if withY {
 		b.f.Y = []float64{}
 	}

@@ -45,10 +45,19 @@ func (q Freq) Format(k TimeKind) string {
 	case q.Step%msPerDay == 0:
 		return strconv.FormatInt(q.Step/msPerDay, 10) + "d"
 	}
-	d := time.Duration(q.Step) * time.Millisecond
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	return strings.TrimSuffix(s, "0m")
+	var b []byte
+	rest := q.Step
+	for _, u := range []struct {
+		ms   int64
+		name string
+	}{{3_600_000, "h"}, {60_000, "m"}, {1000, "s"}, {1, "ms"}} {
+		if n := rest / u.ms; n > 0 {
+			b = strconv.AppendInt(b, n, 10)
+			b = append(b, u.name...)
+			rest -= n * u.ms
+		}
+	}
+	return string(b)
 }
 
 // Duration returns the fixed step as a time.Duration (0 for calendar

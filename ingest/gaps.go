@@ -127,13 +127,16 @@ func FindGaps(f *Frame, q Freq) *GapReport {
 // missing or p is FillNone. Steps off the grid cannot be filled and are an
 // error.
 func FillGaps(f *Frame, rep *GapReport, p Fill) (*Frame, error) {
-	if p == FillNone || p == "" || rep.Missing == 0 {
+	if p == FillNone || p == "" {
 		return f, nil
 	}
 	if rep.OffGrid > 0 {
 		e := rep.firstOff
 		return nil, fmt.Errorf("%s: %w: cannot --fill %s: series %q steps from %s to %s, off the %s grid",
 			f.Source, ErrFileFormat, p, e.Series, f.FormatTime(e.After), f.FormatTime(e.Before), rep.Freq.Format(f.TimeKind))
+	}
+	if rep.Missing == 0 {
+		return f, nil
 	}
 	q := rep.Freq
 	n := len(f.Time) + int(rep.Missing)
