@@ -172,9 +172,9 @@ func TestStatic(t *testing.T) {
 		t.Fatalf("missing series: %v", err)
 	}
 	for body, want := range map[string]string{
-		"unique_id,market\na,1\na,2\n":  "line 3: series \"a\" again (first on line 2)",
-		"id,market\na,1\n":              "line 1: missing column(s) [unique_id]",
-		"unique_id,market\na,cheap\n":   "line 2: column market: not a finite number",
+		"unique_id,market\na,1\na,2\n":   "line 3: series \"a\" again (first on line 2)",
+		"id,market\na,1\n":               "line 1: missing column(s) [unique_id]",
+		"unique_id,market\na,cheap\n":    "line 2: column market: not a finite number",
 		"unique_id,market\na,1\nb,2,3\n": "line 3: 3 fields",
 	} {
 		os.WriteFile(csv, []byte(body), 0o600)
