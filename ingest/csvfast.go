@@ -39,6 +39,10 @@ func planColumns(names []string, opts *LoadOptions, needY bool) (*layout, error)
 			want[x] = true
 		}
 	}
+	ignore := map[string]bool{}
+	for _, x := range opts.Ignore {
+		ignore[x] = true
+	}
 	seen := map[string]bool{}
 	found := map[int]bool{}
 	for i, n := range names {
@@ -59,6 +63,8 @@ func planColumns(names []string, opts *LoadOptions, needY bool) (*layout, error)
 		case n == yc:
 			l.roles[i] = roleY
 			l.hasY = true
+		case ignore[n]:
+			l.roles[i] = roleSkip
 		case want == nil || want[n]:
 			l.roles[i] = len(l.exogNames)
 			l.exogNames = append(l.exogNames, n)

@@ -33,6 +33,8 @@ type LoadOptions struct {
 	// Exog lists the exogenous columns to read (others are ignored); nil
 	// reads every other column.
 	Exog []string
+	// Ignore lists columns to skip (e.g. cutoff in cross-validation output).
+	Ignore []string
 	// Freq is the frequency (see ParseFreq); empty infers it (InferFreq).
 	Freq string
 	// Fill is the policy for missing rows. Default: none (gaps are only
