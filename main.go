@@ -29,6 +29,7 @@ type command struct {
 var commands = []command{
 	{"demo", "run the whole pipeline on an embedded Kafka (kfake) and Redis (miniredis) with a bundled dataset", pipeline.DemoMain},
 	{"run", "run the streaming pipeline against real Kafka and Redis", pipeline.RunMain},
+	{"backfill", "load a history file into the Redis feature state so a new deployment forecasts from its first event", pipeline.BackfillMain},
 	{"train", "train a model from a file and save it", cli.TrainMain},
 	{"predict", "load a saved model and forecast series from a file", cli.PredictMain},
 	{"eval", "score a model kind on a reference benchmark (etth1, m4-hourly) under its published protocol", cli.EvalMain},
