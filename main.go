@@ -34,13 +34,15 @@ var commands = []command{
 	{"predict", "load a saved model and forecast series from a file", cli.PredictMain},
 	{"eval", "score a model kind on a reference benchmark (etth1, m4-hourly) under its published protocol", cli.EvalMain},
 	{"plot", "plot a series' history, a forecast with prediction intervals and actuals to a PNG", cli.PlotMain},
-	{"bench", "benchmarks: bench pipeline | bench train | bench predict", benchMain},
+	{"bench", "benchmarks: bench pipeline | train | predict | load | features", benchMain},
 }
 
 var benchCommands = []command{
 	{"pipeline", "end-to-end pipeline throughput and latency", pipeline.BenchMain},
 	{"train", "model training speed", cli.BenchTrainMain},
 	{"predict", "model prediction latency and throughput", cli.BenchPredictMain},
+	{"load", "data file loading speed (csv, parquet, jsonl)", cli.BenchLoadMain},
+	{"features", "offline feature-matrix speed", cli.BenchFeaturesMain},
 }
 
 func main() {

@@ -24,22 +24,97 @@ type blockJob struct {
 	done  chan struct{}
 }
 
-// readBlocks cuts r (preceded by the bytes of initial, which need not end
-// at a line break) into blocks of whole lines, parses them on workers
-// goroutines with parsers from newParser and adds the chunks to b in file
-// order. linesBefore is the number of lines before initial (for line
-// numbers of errors). The first error in file order is returned.
-func readBlocks(r io.Reader, initial []byte, b *builder, newParser func() blockParser,
-	workers, blockSize int, linesBefore int64) error {
+// blockSource yields blocks of whole lines (the last one may lack its
+// final line break).
+type blockSource interface {
+	// next returns the next block and the buffer owning it (nil when the
+	// block is a view of mapped memory); eof marks the last block.
+	next() (block, owner []byte, eof bool, err error)
+	// done hands back a block once parsed and merged.
+	done(block, owner []byte)
+}
+
+// readerSource copies blocks out of an io.Reader into pooled buffers.
+type readerSource struct {
+	r         io.Reader
+	name      string
+	carry     []byte
+	blockSize int
+	bufs      chan []byte
+}
+
+func (s *readerSource) next() (block, owner []byte, eof bool, err error) {
+	var buf []byte
+	select {
+	case buf = <-s.bufs:
+	default:
+		buf = make([]byte, 0, max(s.blockSize, 2*len(s.carry)))
+	}
+	buf = append(buf[:0], s.carry...)
+	for {
+		if len(buf) == cap(buf) {
+			if bytes.IndexByte(buf, '\n') >= 0 {
+				break
+			}
+			buf = append(buf, 0)[:len(buf)] // one line longer than the buffer: grow
+		}
+		n, err := s.r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			s.carry = s.carry[:0]
+			return buf, buf, true, nil
+		}
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("%s: read: %w", s.name, err)
+		}
+	}
+	last := bytes.LastIndexByte(buf, '\n')
+	s.carry = append(s.carry[:0], buf[last+1:]...)
+	return buf[:last+1], buf, false, nil
+}
+
+func (s *readerSource) done(_, owner []byte) {
+	select {
+	case s.bufs <- owner:
+	default:
+	}
+}
+
+// memSource cuts mapped file contents without copying.
+type memSource struct {
+	data      []byte
+	pos       int
+	blockSize int
+}
+
+func (s *memSource) next() (block, owner []byte, eof bool, err error) {
+	end := min(s.pos+s.blockSize, len(s.data))
+	if end < len(s.data) {
+		if i := bytes.LastIndexByte(s.data[s.pos:end], '\n'); i >= 0 {
+			end = s.pos + i + 1
+		} else if i := bytes.IndexByte(s.data[end:], '\n'); i >= 0 {
+			end += i + 1
+		} else {
+			end = len(s.data)
+		}
+	}
+	block = s.data[s.pos:end]
+	s.pos = end
+	return block, nil, end == len(s.data), nil
+}
+
+func (s *memSource) done(block, _ []byte) { dropPages(block) }
+
+// readBlocks parses the blocks of src on workers goroutines with parsers
+// from newParser and adds the chunks to b in file order. linesBefore is
+// the number of lines before the first block (for line numbers of
+// errors). The first error in file order is returned.
+func readBlocks(src blockSource, b *builder, newParser func() blockParser, workers int, linesBefore int64) error {
 	if workers < 1 {
 		workers = 1
 	}
-	if blockSize < 1<<10 {
-		blockSize = 1 << 10
-	}
 	nexog := len(b.f.ExogNames)
 	inflight := workers + 2
-	bufs := make(chan []byte, inflight+1)
 	chunks := make(chan *chunk, inflight+1)
 	jobs := make(chan *blockJob, inflight)
 	order := make(chan *blockJob, inflight)
@@ -49,42 +124,11 @@ func readBlocks(r io.Reader, initial []byte, b *builder, newParser func() blockP
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		carry := append([]byte(nil), initial...)
 		for {
-			var buf []byte
-			select {
-			case buf = <-bufs:
-			default:
-				buf = make([]byte, 0, max(blockSize, 2*len(carry)))
-			}
-			buf = append(buf[:0], carry...)
-			eof := false
-			for {
-				if len(buf) == cap(buf) {
-					if bytes.IndexByte(buf, '\n') >= 0 {
-						break
-					}
-					// One line longer than the buffer: grow.
-					buf = append(buf, 0)[:len(buf)]
-				}
-				n, err := r.Read(buf[len(buf):cap(buf)])
-				buf = buf[:len(buf)+n]
-				if err == io.EOF {
-					eof = true
-					break
-				}
-				if err != nil {
-					readErr <- fmt.Errorf("%s: read: %w", b.f.Source, err)
-					return
-				}
-			}
-			var block []byte
-			if eof {
-				block, carry = buf, carry[:0]
-			} else {
-				last := bytes.LastIndexByte(buf, '\n')
-				block = buf[:last+1]
-				carry = append(carry[:0], buf[last+1:]...)
+			block, owner, eof, err := src.next()
+			if err != nil {
+				readErr <- err
+				return
 			}
 			var c *chunk
 			select {
@@ -93,7 +137,7 @@ func readBlocks(r io.Reader, initial []byte, b *builder, newParser func() blockP
 			default:
 				c = newChunk(nexog)
 			}
-			j := &blockJob{buf: buf, block: block, c: c, done: make(chan struct{})}
+			j := &blockJob{buf: owner, block: block, c: c, done: make(chan struct{})}
 			select {
 			case order <- j:
 			case <-stop:
@@ -131,10 +175,7 @@ func readBlocks(r io.Reader, initial []byte, b *builder, newParser func() blockP
 			}
 		}
 		linesBefore += j.c.lines
-		select {
-		case bufs <- j.buf:
-		default:
-		}
+		src.done(j.block, j.buf)
 		select {
 		case chunks <- j.c:
 		default:
@@ -149,6 +190,18 @@ func readBlocks(r io.Reader, initial []byte, b *builder, newParser func() blockP
 	default:
 	}
 	return nil
+}
+
+// newSource returns a memSource over mem when it is set, else a
+// readerSource over r.
+func newSource(r io.Reader, mem []byte, name string, blockSize int) blockSource {
+	if blockSize < 1<<10 {
+		blockSize = 1 << 10
+	}
+	if mem != nil {
+		return &memSource{data: mem, blockSize: blockSize}
+	}
+	return &readerSource{r: r, name: name, blockSize: blockSize, bufs: make(chan []byte, 8)}
 }
 
 // lineIter walks the lines of a block, counting them.

@@ -297,7 +297,10 @@ func timeWant(k TimeKind) string {
 }
 
 // readCSVFrame reads a long-format CSV.
-func readCSVFrame(r io.Reader, name string, size int64, opts *LoadOptions, needY bool) (*Frame, error) {
+func readCSVFrame(r io.Reader, mem []byte, name string, size int64, opts *LoadOptions, needY bool) (*Frame, error) {
+	if mem != nil {
+		r = bytes.NewReader(mem)
+	}
 	head, rest, err := readFirstLines(r, opts.blockSize())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -339,8 +342,13 @@ func readCSVFrame(r io.Reader, name string, size int64, opts *LoadOptions, needY
 	}
 	b := newBuilder(name, l.exogNames, l.hasY, 2, size)
 	b.f.TimeKind = kind
-	err = readBlocks(io.MultiReader(bytes.NewReader(body), rest), nil, b,
-		func() blockParser { return &csvParser{l: l, kind: kind} }, opts.workers(), opts.blockSize(), 1)
+	var src blockSource
+	if mem != nil {
+		src = newSource(nil, mem[it.pos:], name, opts.blockSize())
+	} else {
+		src = newSource(io.MultiReader(bytes.NewReader(body), rest), nil, name, opts.blockSize())
+	}
+	err = readBlocks(src, b, func() blockParser { return &csvParser{l: l, kind: kind} }, opts.workers(), 1)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 )
 
 // run is a stretch of consecutive file rows of one series.
@@ -111,25 +112,37 @@ func (b *builder) rowErr(r int, format string, args ...any) *RowError {
 	return &RowError{File: b.f.Source, Line: b.line(r), Kind: b.lineKind, Msg: fmt.Sprintf(format, args...)}
 }
 
-// add appends chunk c; blockBytes is the size of the block it came from
-// (used once to size the columns for the whole input).
-func (b *builder) add(c *chunk, blockBytes int) error {
-	base := len(b.f.Time)
-	if base+c.rows() > math.MaxInt32 {
-		return fmt.Errorf("%s: %w: more than %d rows", b.f.Source, ErrFileFormat, math.MaxInt32)
+// reserve sizes the columns for n rows written in place by addInPlace.
+func (b *builder) reserve(n int) {
+	b.f.Time = growHuge(b.f.Time, n)[:n]
+	if b.f.Y != nil {
+		b.f.Y = growHuge(b.f.Y, n)[:n]
 	}
-	b.seenBytes += int64(blockBytes)
-	if !b.grown && c.rows() > 0 && b.sizeHint > 0 {
-		b.grown = true
-		est := int(float64(b.sizeHint)/float64(blockBytes)*float64(c.rows())*1.02) + 1024
-		b.f.Time = slices.Grow(b.f.Time, est)
-		if b.f.Y != nil {
-			b.f.Y = slices.Grow(b.f.Y, est)
-		}
-		for j := range b.f.Exog {
-			b.f.Exog[j] = slices.Grow(b.f.Exog[j], est)
-		}
+	for j := range b.f.Exog {
+		b.f.Exog[j] = growHuge(b.f.Exog[j], n)[:n]
 	}
+}
+
+// views points c's columns at rows [base, base+n) of the reserved
+// columns, empty with capacity n, so a decoder appends in place.
+func (b *builder) views(c *chunk, base, n int) {
+	c.times = b.f.Time[base:base:base+n]
+	if b.f.Y != nil {
+		c.y = b.f.Y[base:base:base+n]
+	}
+	for j := range b.f.Exog {
+		c.exog[j] = b.f.Exog[j][base:base:base+n]
+	}
+}
+
+// addInPlace records the series runs of a chunk whose columns were
+// decoded in place (views) at rows [base, …).
+func (b *builder) addInPlace(c *chunk) {
+	b.addRuns(c)
+}
+
+// addRuns merges the series of chunk c into the global runs.
+func (b *builder) addRuns(c *chunk) {
 	var trans [64]int32
 	tr := trans[:0]
 	for _, id := range c.ids {
@@ -149,6 +162,28 @@ func (b *builder) add(c *chunk, blockBytes int) error {
 			b.runs = append(b.runs, run{series: g, n: r.n})
 		}
 	}
+}
+
+// add appends chunk c; blockBytes is the size of the block it came from
+// (used once to size the columns for the whole input).
+func (b *builder) add(c *chunk, blockBytes int) error {
+	base := len(b.f.Time)
+	if base+c.rows() > math.MaxInt32 {
+		return fmt.Errorf("%s: %w: more than %d rows", b.f.Source, ErrFileFormat, math.MaxInt32)
+	}
+	b.seenBytes += int64(blockBytes)
+	if !b.grown && c.rows() > 0 && b.sizeHint > 0 {
+		b.grown = true
+		est := int(float64(b.sizeHint)/float64(blockBytes)*float64(c.rows())*1.02) + 1024
+		b.f.Time = growHuge(b.f.Time, est)
+		if b.f.Y != nil {
+			b.f.Y = growHuge(b.f.Y, est)
+		}
+		for j := range b.f.Exog {
+			b.f.Exog[j] = growHuge(b.f.Exog[j], est)
+		}
+	}
+	b.addRuns(c)
 	b.f.Time = append(b.f.Time, c.times...)
 	if b.f.Y != nil {
 		b.f.Y = append(b.f.Y, c.y...)
@@ -269,6 +304,18 @@ func (b *builder) dupErr(id string, t int64, first, second int) error {
 		first, second = second, first
 	}
 	return b.rowErr(second, "duplicated (unique_id, ds) = (%q, %s), first on %s %d", id, FormatTime(t, b.f.TimeKind), b.lineKind, b.line(first))
+}
+
+// growHuge is slices.Grow asking for transparent huge pages on the new,
+// untouched backing array (fewer page faults while it fills).
+func growHuge[T int64 | float64](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	g := make([]T, len(s), len(s)+n)
+	adviseHuge(unsafe.Pointer(unsafe.SliceData(g)), 8*cap(g))
+	copy(g, s)
+	return g
 }
 
 // gather returns src[perm[i]] for every i in a new slice (src is released).

@@ -260,7 +260,10 @@ func firstObject(b []byte, timeKey string) (keys []string, timeVal []byte, line 
 }
 
 // readJSONLFrame reads long-format JSON lines.
-func readJSONLFrame(r io.Reader, name string, size int64, opts *LoadOptions, needY bool) (*Frame, error) {
+func readJSONLFrame(r io.Reader, mem []byte, name string, size int64, opts *LoadOptions, needY bool) (*Frame, error) {
+	if mem != nil {
+		r = bytes.NewReader(mem)
+	}
 	head, rest, err := readFirstLines(r, opts.blockSize())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -283,8 +286,8 @@ func readJSONLFrame(r io.Reader, name string, size int64, opts *LoadOptions, nee
 	}
 	b := newBuilder(name, l.exogNames, l.hasY, 1, size)
 	b.f.TimeKind = kind
-	err = readBlocks(io.MultiReader(bytes.NewReader(head), rest), nil, b,
-		func() blockParser { return newJSONLParser(l, kind) }, opts.workers(), opts.blockSize(), 0)
+	src := newSource(io.MultiReader(bytes.NewReader(head), rest), mem, name, opts.blockSize())
+	err = readBlocks(src, b, func() blockParser { return newJSONLParser(l, kind) }, opts.workers(), 0)
 	if err != nil {
 		return nil, err
 	}

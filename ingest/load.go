@@ -145,12 +145,20 @@ func load(path string, opts LoadOptions, needY bool) (*Frame, *Report, error) {
 			return nil, nil, err
 		}
 	}
+	var mem []byte
+	if format == FormatCSV || format == FormatJSONL {
+		var release func()
+		var ok bool
+		if mem, release, ok = mapFile(fh, st.Size()); ok {
+			defer release()
+		}
+	}
 	var f *Frame
 	switch format {
 	case FormatCSV:
-		f, err = readCSVFrame(fh, path, st.Size(), &opts, needY)
+		f, err = readCSVFrame(fh, mem, path, st.Size(), &opts, needY)
 	case FormatJSONL:
-		f, err = readJSONLFrame(fh, path, st.Size(), &opts, needY)
+		f, err = readJSONLFrame(fh, mem, path, st.Size(), &opts, needY)
 	case FormatParquet:
 		f, err = readParquetFrame(fh, path, st.Size(), &opts, needY)
 	case FormatM4:
@@ -214,5 +222,5 @@ func ReadCSV(r io.Reader, name string, opts LoadOptions) (*Frame, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	return readCSVFrame(r, name, 0, &opts, true)
+	return readCSVFrame(r, nil, name, 0, &opts, true)
 }

@@ -86,6 +86,14 @@ func readParquetFrame(r io.ReaderAt, name string, size int64, opts *LoadOptions,
 	b.lineKind = "row"
 	b.f.TimeKind = kind
 	groups := pf.RowGroups()
+	if pf.NumRows() > math.MaxInt32 {
+		return nil, fmt.Errorf("%s: %w: more than %d rows", name, ErrFileFormat, math.MaxInt32)
+	}
+	b.reserve(int(pf.NumRows()))
+	bases := make([]int, len(groups)+1)
+	for i, g := range groups {
+		bases[i+1] = bases[i] + int(g.NumRows())
+	}
 	// Row groups are decoded in parallel, a window of Workers at a time,
 	// and joined in file order.
 	w := opts.workers()
@@ -104,6 +112,7 @@ func readParquetFrame(r io.ReaderAt, name string, size int64, opts *LoadOptions,
 			go func() {
 				defer wg.Done()
 				c := newChunk(len(l.exogNames))
+				b.views(c, bases[base+i], int(g.NumRows()))
 				res[i].kind = kind
 				res[i].c, res[i].err = decodeRowGroup(g, cols, &res[i].kind, c)
 			}()
@@ -125,9 +134,7 @@ func readParquetFrame(r io.ReaderAt, name string, size int64, opts *LoadOptions,
 				return nil, &RowError{File: name, Line: before + 1, Kind: "row",
 					Msg: fmt.Sprintf("column %s holds %s times here and %s times in earlier rows", opts.timeCol(), r.kind, b.f.TimeKind)}
 			}
-			if err := b.add(r.c, 0); err != nil {
-				return nil, err
-			}
+			b.addInPlace(r.c)
 			before += g.NumRows()
 			r.c = nil
 		}
@@ -197,14 +204,6 @@ func time64Unit(lt *format.LogicalType, ct *deprecated.ConvertedType) int64 {
 func decodeRowGroup(g parquet.RowGroup, cols []pqColumn, kind *TimeKind, c *chunk) (*chunk, error) {
 	n := int(g.NumRows())
 	chunks := g.ColumnChunks()
-	c.times = make([]int64, 0, n)
-	for _, pc := range cols {
-		if pc.role == roleY {
-			c.y = make([]float64, 0, n)
-		} else if pc.role >= 0 {
-			c.exog[pc.role] = make([]float64, 0, n)
-		}
-	}
 	for _, pc := range cols {
 		pages := chunks[pc.index].Pages()
 		row := int64(0)
