@@ -16,6 +16,9 @@ type GenerateOptions struct {
 	Bytes int64
 	// Seed makes the data reproducible.
 	Seed uint64
+	// Uncompressed writes Parquet pages without compression (default:
+	// snappy, pyarrow's default).
+	Uncompressed bool
 }
 
 // Generate writes a realistic long-format panel (unique_id, ds, y, temp,
@@ -33,15 +36,24 @@ func Generate(w io.Writer, format string, o GenerateOptions) (int64, error) {
 	}
 	// Bytes per row measured on a sample of the text form; Parquet is
 	// smaller per row, so it gets more rows for the same size.
-	perRow := map[string]float64{FormatCSV: 53, FormatJSONL: 88, FormatParquet: 14}[format]
+	perRow := map[string]float64{FormatCSV: 54, FormatJSONL: 96, FormatParquet: 8.9}[format]
 	if perRow == 0 {
 		return 0, fmt.Errorf("ingest: cannot generate format %q (csv, jsonl or parquet)", format)
 	}
-	rowsPer := max(1, int(float64(o.Bytes)/perRow/float64(o.Series)))
-	sw, err := newSeriesWriter(w, format, TimeStamp, true, []string{"temp", "promo"}, &LoadOptions{})
+	var sw seriesWriter
+	var err error
+	if format == FormatParquet {
+		if o.Uncompressed {
+			perRow = 32 // 8 bytes per value, the id dictionary-encoded
+		}
+		sw, err = newParquetWriterCodec(w, TimeStamp, []string{"unique_id", "ds", "y", "temp", "promo"}, true, !o.Uncompressed)
+	} else {
+		sw, err = newSeriesWriter(w, format, TimeStamp, true, []string{"temp", "promo"}, &LoadOptions{})
+	}
 	if err != nil {
 		return 0, err
 	}
+	rowsPer := max(1, int(float64(o.Bytes)/perRow/float64(o.Series)))
 	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
 	const chunk = 1 << 14
 	t := make([]int64, chunk)

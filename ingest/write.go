@@ -185,6 +185,10 @@ const parquetRowGroup = 1 << 20
 const columnsKey = "streamcast.columns"
 
 func newParquetWriter(w io.Writer, kind TimeKind, names []string, withY bool) (*parquetWriter, error) {
+	return newParquetWriterCodec(w, kind, names, withY, true)
+}
+
+func newParquetWriterCodec(w io.Writer, kind TimeKind, names []string, withY, snappy bool) (*parquetWriter, error) {
 	g := parquet.Group{}
 	for i, n := range names {
 		switch {
@@ -199,8 +203,11 @@ func newParquetWriter(w io.Writer, kind TimeKind, names []string, withY bool) (*
 		}
 	}
 	schema := parquet.NewSchema("frame", g)
-	pw := &parquetWriter{kind: kind, withY: withY,
-		w: parquet.NewWriter(w, schema, parquet.Compression(&parquet.Snappy), parquet.MaxRowsPerRowGroup(parquetRowGroup))}
+	opts := []parquet.WriterOption{schema, parquet.MaxRowsPerRowGroup(parquetRowGroup)}
+	if snappy {
+		opts = append(opts, parquet.Compression(&parquet.Snappy))
+	}
+	pw := &parquetWriter{kind: kind, withY: withY, w: parquet.NewWriter(w, opts...)}
 	// Parquet groups order their fields by name; the file order of the
 	// columns is kept in the metadata for readers that care (ours does).
 	pw.w.SetKeyValueMetadata(columnsKey, strings.Join(names, ","))

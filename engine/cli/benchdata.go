@@ -31,8 +31,10 @@ func BenchLoadMain(ctx context.Context, args []string, stdout, stderr io.Writer)
 		threads      int
 		reps         int
 		asJSON       bool
+		uncompressed bool
 	)
 	fs.StringVar(&format, "format", "csv", "csv, parquet or jsonl")
+	fs.BoolVar(&uncompressed, "parquet-uncompressed", false, "generate Parquet without compression (default snappy, pyarrow's default)")
 	fs.StringVar(&file, "file", "", "file to load (default: generate one of --size bytes)")
 	fs.Int64Var(&size, "size", 1_000_000_000, "bytes of the generated file")
 	fs.IntVar(&series, "series", 1000, "series in the generated file")
@@ -65,7 +67,7 @@ func BenchLoadMain(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return err
 		}
 		t0 := time.Now()
-		genRows, err = ingest.Generate(fh, format, ingest.GenerateOptions{Series: series, Bytes: size, Seed: 1})
+		genRows, err = ingest.Generate(fh, format, ingest.GenerateOptions{Series: series, Bytes: size, Seed: 1, Uncompressed: uncompressed})
 		if cerr := fh.Close(); err == nil {
 			err = cerr
 		}
@@ -112,6 +114,9 @@ func BenchLoadMain(ctx context.Context, args []string, stdout, stderr io.Writer)
 		"peak_rss_mb": peakRSSMiB() * (1 << 20) / 1e6,
 		"threads":     runtime.GOMAXPROCS(0),
 		"generated":   generated,
+	}
+	if generated && format == ingest.FormatParquet {
+		res["compression"] = map[bool]string{false: "snappy", true: "none"}[uncompressed]
 	}
 	if !asJSON {
 		fmt.Fprintf(stdout, "%s: %d bytes, %d rows in %.2f s: %.0f MB/s, %.2f M rows/s; frame %.0f MB, peak RSS %.0f MB, %d threads\n",
