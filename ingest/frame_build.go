@@ -126,12 +126,12 @@ func (b *builder) reserve(n int) {
 // views points c's columns at rows [base, base+n) of the reserved
 // columns, empty with capacity n, so a decoder appends in place.
 func (b *builder) views(c *chunk, base, n int) {
-	c.times = b.f.Time[base:base:base+n]
+	c.times = b.f.Time[base : base : base+n]
 	if b.f.Y != nil {
-		c.y = b.f.Y[base:base:base+n]
+		c.y = b.f.Y[base : base : base+n]
 	}
 	for j := range b.f.Exog {
-		c.exog[j] = b.f.Exog[j][base:base:base+n]
+		c.exog[j] = b.f.Exog[j][base : base : base+n]
 	}
 }
 

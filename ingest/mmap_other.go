@@ -8,5 +8,5 @@ import (
 )
 
 func mapFile(f *os.File, size int64) ([]byte, func(), bool) { return nil, nil, false }
-func dropPages(b []byte)                                     {}
-func adviseHuge(p unsafe.Pointer, n int)                     {}
+func dropPages(b []byte)                                    {}
+func adviseHuge(p unsafe.Pointer, n int)                    {}
