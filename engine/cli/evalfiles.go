@@ -43,8 +43,17 @@ func runEvalFiles(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	var ef evalFlags
-	fs.StringVar(&ef.forecasts, "forecasts", "", "forecasts file: unique_id, ds, one column per model (+ MODEL-lo-L/-hi-L/-median/-q-TAU) (required)")
-	fs.StringVar(&ef.actuals, "actuals", "", "actuals file: unique_id, ds, y (required); rows before a series' first forecast are its history unless --train is given")
+	ef.register(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	return ef.run(stdout)
+}
+
+// register defines the file-mode flags on fs.
+func (ef *evalFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&ef.forecasts, "forecasts", "", "forecasts file: unique_id, ds, one column per model (+ MODEL-lo-L/-hi-L/-median/-q-TAU)")
+	fs.StringVar(&ef.actuals, "actuals", "", "actuals file: unique_id, ds, y; rows before a series' first forecast are its history unless --train is given")
 	fs.StringVar(&ef.train, "train", "", "in-sample history for MASE and Naive2 (optional)")
 	fs.StringVar(&ef.fFormat, "forecasts-format", ingest.FormatAuto, "format of --forecasts (auto, csv, parquet, jsonl, m4)")
 	fs.StringVar(&ef.aFormat, "actuals-format", ingest.FormatAuto, "format of --actuals (auto, csv, parquet, jsonl, m4, wide)")
@@ -55,18 +64,19 @@ func runEvalFiles(args []string, stdout io.Writer) error {
 	fs.StringVar(&ef.load.Freq, "freq", "", "frequency of the series (empty = infer)")
 	fs.IntVar(&ef.season, "season", 0, "seasonal period m of MASE and Naive2 (0 = from the frequency: 1h→24, 30min→48, 15min→96, 1d→7, 7d→52, monthly→12, quarterly→4, else 1)")
 	fs.StringVar(&ef.models, "models", "", "comma-separated models to score (default: every model column)")
-	fs.StringVar(&ef.output, "output", "json", "json or csv")
+	fs.StringVar(&ef.output, "output", "json", "file mode output: json or csv")
 	fs.BoolVar(&ef.perSeries, "per-series", true, "include every series' scores, not only the overall ones")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
+}
+
+// run scores the files named by the flags and writes the report.
+func (ef *evalFlags) run(stdout io.Writer) error {
 	if ef.forecasts == "" || ef.actuals == "" {
 		return fmt.Errorf("eval: --forecasts and --actuals are required: %w", errUsage)
 	}
 	if ef.output != "json" && ef.output != "csv" {
 		return fmt.Errorf("eval: --output %q: want json or csv: %w", ef.output, errUsage)
 	}
-	rep, err := evalFiles(&ef)
+	rep, err := evalFiles(ef)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -93,6 +94,14 @@ func TestEvalFilesQuantiles(t *testing.T) {
 	_, csv, err := runEval(t, "--forecasts", fcs, "--actuals", act, "--season", "1", "--output", "csv")
 	if err != nil || !strings.HasPrefix(csv, "model,unique_id,coverage_80,crps,mae,mape,mase,mse,owa,rmse,scaled_crps,smape\nMLP,_overall_,0.5,") {
 		t.Fatalf("csv %q %v", csv, err)
+	}
+	// streamcast eval dispatches to the file mode on --forecasts/--actuals.
+	var o1, o2 bytes.Buffer
+	if err := EvalMain(context.Background(), []string{"--forecasts", fcs, "--actuals", act, "--season", "1"}, &o1, &o2); err != nil {
+		t.Fatal(err)
+	}
+	if _, want, _ := runEval(t, "--forecasts", fcs, "--actuals", act, "--season", "1"); o1.String() != want {
+		t.Fatalf("eval command output %q, file mode %q", o1.String(), want)
 	}
 	// A forecast without an actual is an error naming it.
 	os.WriteFile(fcs, []byte("unique_id,ds,MLP\ns,2024-01-01 07:00:00,1\n"), 0o600)
