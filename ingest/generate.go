@@ -36,7 +36,7 @@ func Generate(w io.Writer, format string, o GenerateOptions) (int64, error) {
 	}
 	// Bytes per row measured on a sample of the text form; Parquet is
 	// smaller per row, so it gets more rows for the same size.
-	perRow := map[string]float64{FormatCSV: 54, FormatJSONL: 96, FormatParquet: 8.9}[format]
+	perRow := map[string]float64{FormatCSV: 54, FormatJSONL: 96, FormatParquet: 14}[format]
 	if perRow == 0 {
 		return 0, fmt.Errorf("ingest: cannot generate format %q (csv, jsonl or parquet)", format)
 	}
