@@ -29,16 +29,20 @@ type command struct {
 var commands = []command{
 	{"demo", "run the whole pipeline on an embedded Kafka (kfake) and Redis (miniredis) with a bundled dataset", pipeline.DemoMain},
 	{"run", "run the streaming pipeline against real Kafka and Redis", pipeline.RunMain},
+	{"backfill", "load a history file into the Redis feature state so a new deployment forecasts from its first event", pipeline.BackfillMain},
 	{"train", "train a model from a file and save it", cli.TrainMain},
 	{"predict", "load a saved model and forecast series from a file", cli.PredictMain},
 	{"eval", "score a model kind on a reference benchmark (etth1, m4-hourly) under its published protocol", cli.EvalMain},
-	{"bench", "benchmarks: bench pipeline | bench train | bench predict", benchMain},
+	{"plot", "plot a series' history, a forecast with prediction intervals and actuals to a PNG", cli.PlotMain},
+	{"bench", "benchmarks: bench pipeline | train | predict | load | features", benchMain},
 }
 
 var benchCommands = []command{
 	{"pipeline", "end-to-end pipeline throughput and latency", pipeline.BenchMain},
 	{"train", "model training speed", cli.BenchTrainMain},
 	{"predict", "model prediction latency and throughput", cli.BenchPredictMain},
+	{"load", "data file loading speed (csv, parquet, jsonl)", cli.BenchLoadMain},
+	{"features", "offline feature-matrix speed", cli.BenchFeaturesMain},
 }
 
 func main() {

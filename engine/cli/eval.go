@@ -42,9 +42,12 @@ func (b *benchmarkFlags) register(fs *flag.FlagSet) {
 // test period (engine/evaluate). The mode is chosen from the flags given,
 // so further modes add a flag group and a case.
 func EvalMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("eval", "Score forecasts: --benchmark trains a model kind on a reference dataset under its published protocol and prints its test scores.", stderr)
+	fs := newFlagSet("eval", "Score forecasts: --benchmark trains a model kind on a reference dataset under its published protocol and prints its test scores;\n"+
+		"--forecasts F --actuals F scores a forecast file against actuals (per series and overall).", stderr)
 	var bf benchmarkFlags
 	bf.register(fs)
+	var ef evalFlags
+	ef.register(fs)
 	set, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -52,9 +55,11 @@ func EvalMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch {
 	case set["benchmark"]:
 		return runEvalBenchmark(ctx, &bf, stdout, stderr)
+	case set["forecasts"] || set["actuals"]:
+		return ef.run(stdout)
 	}
 	fs.Usage()
-	return fmt.Errorf("eval: --benchmark is required: %w", errUsage)
+	return fmt.Errorf("eval: --benchmark or --forecasts/--actuals is required: %w", errUsage)
 }
 
 func runEvalBenchmark(ctx context.Context, bf *benchmarkFlags, stdout, stderr io.Writer) error {
