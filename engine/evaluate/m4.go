@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/streamcast/streamcast/engine/forecast"
+	"github.com/streamcast/streamcast/engine/metrics"
 	"github.com/streamcast/streamcast/engine/model"
 )
 
@@ -67,8 +68,12 @@ func LoadM4Hourly(dir string) (*M4Data, error) {
 	}
 	d := &M4Data{IDs: ids, Train: train, Test: test}
 	fc := make([]float64, len(ids)*M4HourlyH)
+	var f []float64
 	for i, x := range train {
-		Naive2(fc[i*M4HourlyH:(i+1)*M4HourlyH], x, M4HourlySeason)
+		if f, err = metrics.Naive2(f, x, M4HourlySeason, M4HourlyH); err != nil {
+			return nil, err
+		}
+		copy(fc[i*M4HourlyH:], f)
 	}
 	if d.Naive2SMAPE, d.Naive2MASE, err = d.Score(fc); err != nil {
 		return nil, err
@@ -199,113 +204,4 @@ func RunM4Hourly(ctx context.Context, d *M4Data, o Options) (Result, error) {
 	return Result{Benchmark: M4Hourly, Model: m.Kind(), H: M4HourlyH, InputSize: m.Common().InputSize, Seed: o.seed(),
 		Steps: tr.Steps, TrainTime: tr.Duration, Series: len(d.Train), Windows: 1,
 		SMAPE: smape, MASE: mase, OWA: owa, Naive2SMAPE: d.Naive2SMAPE, Naive2MASE: d.Naive2MASE}, nil
-}
-
-// Naive2 writes the M4 Naive2 forecast of history x into dst (len h): the
-// naive forecast of the seasonally adjusted series. A history is seasonal
-// when n ≥ 3m and its lag-m autocorrelation passes the 90% test
-//
-//	|r_m| > 1.645 √((1 + 2 Σ_{k=1}^{m−1} r_k²) / n);
-//
-// its multiplicative seasonal indices come from a classical decomposition
-// (centred 2×m moving average for even m, mean ratio per position of the
-// cycle, rescaled to mean 1), and
-//
-//	f_i = (x_n / s_{(n−1) mod m}) · s_{(n+i) mod m},  i = 0 … h−1,
-//
-// with positions counted from the first observation. Otherwise f_i = x_n.
-func Naive2(dst, x []float64, m int) {
-	n := len(x)
-	if n == 0 {
-		panic("evaluate: Naive2 of an empty history")
-	}
-	if !seasonal(x, m) {
-		for i := range dst {
-			dst[i] = x[n-1]
-		}
-		return
-	}
-	si := seasonalIndices(x, m)
-	last := x[n-1] / si[(n-1)%m]
-	for i := range dst {
-		dst[i] = last * si[(n+i)%m]
-	}
-}
-
-// acf returns the sample autocorrelations r_0 … r_nlags of x.
-func acf(x []float64, nlags int) []float64 {
-	n := len(x)
-	var mu float64
-	for _, v := range x {
-		mu += v
-	}
-	mu /= float64(n)
-	var c0 float64
-	for _, v := range x {
-		c0 += (v - mu) * (v - mu)
-	}
-	r := make([]float64, nlags+1)
-	if c0 == 0 {
-		return r
-	}
-	r[0] = 1
-	for k := 1; k <= nlags; k++ {
-		var s float64
-		for t := 0; t+k < n; t++ {
-			s += (x[t] - mu) * (x[t+k] - mu)
-		}
-		r[k] = s / c0
-	}
-	return r
-}
-
-func seasonal(x []float64, m int) bool {
-	n := len(x)
-	if m <= 1 || n < 3*m {
-		return false
-	}
-	r := acf(x, m)
-	var s float64
-	for k := 1; k < m; k++ {
-		s += r[k] * r[k]
-	}
-	return math.Abs(r[m]) > 1.645*math.Sqrt((1+2*s)/float64(n))
-}
-
-func seasonalIndices(x []float64, m int) []float64 {
-	var w []float64
-	if m%2 == 0 {
-		w = make([]float64, m+1)
-		for j := range w {
-			w[j] = 1
-		}
-		w[0], w[m] = 0.5, 0.5
-	} else {
-		w = make([]float64, m)
-		for j := range w {
-			w[j] = 1
-		}
-	}
-	half := len(w) / 2
-	sum := make([]float64, m)
-	cnt := make([]float64, m)
-	for t := half; t < len(x)-half; t++ {
-		var trend float64
-		for j, wj := range w {
-			trend += wj * x[t-half+j]
-		}
-		trend /= float64(m)
-		sum[t%m] += x[t] / trend
-		cnt[t%m]++
-	}
-	var mean float64
-	for i := range sum {
-		sum[i] /= cnt[i]
-		mean += sum[i]
-	}
-	mean /= float64(m)
-	for i := range sum {
-		sum[i] /= mean
-	}
-	return sum
 }

@@ -136,3 +136,30 @@ func TestM4HourlyNaive2AndOWA(t *testing.T) {
 		t.Errorf("sNaive sMAPE MASE, Naive2 sMAPE MASE, OWA = %s, want %s", got, want)
 	}
 }
+
+// Naive2 of a history shorter than three seasons is the last value; a clean
+// multiplicative daily cycle is continued exactly.
+func TestNaive2ShortAndClean(t *testing.T) {
+	f, err := metrics.Naive2(nil, []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 24, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range f {
+		if v != 10 {
+			t.Fatalf("Naive2 of a short series %v, want the last value", f)
+		}
+	}
+	y := make([]float64, 24*10)
+	for i := range y {
+		y[i] = 100 * (1 + 0.5*math.Sin(2*math.Pi*float64(i)/24))
+	}
+	if f, err = metrics.Naive2(f, y, 24, 48); err != nil {
+		t.Fatal(err)
+	}
+	for j, v := range f {
+		want := 100 * (1 + 0.5*math.Sin(2*math.Pi*float64(len(y)+j)/24))
+		if math.Abs(v-want) > 1e-6*want {
+			t.Fatalf("step %d: %v, want %v", j, v, want)
+		}
+	}
+}
