@@ -48,13 +48,17 @@ var benchCommands = []command{
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := dispatch(ctx, commands, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		fmt.Fprintln(os.Stderr, "streamcast:", err)
-		os.Exit(1)
+	os.Exit(exitCode(dispatch(ctx, commands, os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+}
+
+// exitCode reports err on stderr and maps it to the exit code scripts
+// can trust (cli.ExitCode): 0 ok, 1 other failure, 2 usage (bad flags,
+// unknown command or model kind), 3 bad input data.
+func exitCode(err error, stderr io.Writer) int {
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stderr, "streamcast:", err)
 	}
+	return cli.ExitCode(err)
 }
 
 func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -65,7 +69,7 @@ func dispatch(ctx context.Context, cmds []command, args []string, stdout, stderr
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr, cmds)
 		if len(args) == 0 {
-			return errors.New("missing sub-command")
+			return cli.UsageError(errors.New("missing sub-command"))
 		}
 		return flag.ErrHelp
 	}
@@ -75,7 +79,7 @@ func dispatch(ctx context.Context, cmds []command, args []string, stdout, stderr
 		}
 	}
 	usage(stderr, cmds)
-	return fmt.Errorf("unknown sub-command %q", args[0])
+	return cli.UsageError(fmt.Errorf("unknown sub-command %q", args[0]))
 }
 
 func usage(w io.Writer, cmds []command) {

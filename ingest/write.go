@@ -24,7 +24,22 @@ type seriesWriter interface {
 // integers); floats in shortest round-trip form, so reading the file back
 // gives the same frame.
 func WriteFrame(w io.Writer, f *Frame, format string, opts LoadOptions) error {
-	sw, err := newSeriesWriter(w, format, f.TimeKind, f.Y != nil, f.ExogNames, &opts)
+	return WriteFrameTimes(w, f, format, opts, nil)
+}
+
+// WriteFrameTimes is WriteFrame with the exogenous columns named in
+// timeCols written as times of f's time kind (their float64 values hold
+// unix milliseconds or integer times, exact below 2^53), such as the
+// cutoff column of cross-validation output. Rows of one id may be split
+// over several entries of f (one per cutoff); they are written in order.
+func WriteFrameTimes(w io.Writer, f *Frame, format string, opts LoadOptions, timeCols []string) error {
+	isTime := make([]bool, len(f.ExogNames))
+	for j, n := range f.ExogNames {
+		for _, t := range timeCols {
+			isTime[j] = isTime[j] || n == t
+		}
+	}
+	sw, err := newSeriesWriterTimes(w, format, f.TimeKind, f.Y != nil, f.ExogNames, &opts, isTime)
 	if err != nil {
 		return err
 	}
@@ -53,6 +68,11 @@ func WriteFrameFile(path string, f *Frame, format string, opts LoadOptions) erro
 }
 
 func newSeriesWriter(w io.Writer, format string, kind TimeKind, withY bool, exog []string, opts *LoadOptions) (seriesWriter, error) {
+	return newSeriesWriterTimes(w, format, kind, withY, exog, opts, nil)
+}
+
+// newSeriesWriterTimes writes exogenous column j as a time when isTime[j].
+func newSeriesWriterTimes(w io.Writer, format string, kind TimeKind, withY bool, exog []string, opts *LoadOptions, isTime []bool) (seriesWriter, error) {
 	names := []string{opts.idCol(), opts.timeCol()}
 	if withY {
 		names = append(names, opts.targetCol())
@@ -68,15 +88,16 @@ func newSeriesWriter(w io.Writer, format string, kind TimeKind, withY bool, exog
 			bw.WriteString(quoteCSV(n))
 		}
 		bw.WriteByte('\n')
-		return &textWriter{w: bw, kind: kind}, nil
+		return &textWriter{w: bw, kind: kind, isTime: isTime}, nil
 	case FormatJSONL:
-		tw := &textWriter{w: bufio.NewWriterSize(w, 1<<20), kind: kind, json: true}
+		tw := &textWriter{w: bufio.NewWriterSize(w, 1<<20), kind: kind, json: true, isTime: isTime}
 		for _, n := range names {
 			tw.keys = append(tw.keys, strconv.Quote(n)+":")
 		}
 		return tw, nil
 	case FormatParquet:
-		return newParquetWriter(w, kind, names, withY)
+		pw, err := newParquetWriterTimes(w, kind, names, withY, true, isTime)
+		return pw, err
 	}
 	return nil, fmt.Errorf("ingest: cannot write format %q (csv, jsonl or parquet)", format)
 }
@@ -97,6 +118,8 @@ type textWriter struct {
 	json bool
 	keys []string // JSON: quoted keys with ':'
 	buf  []byte
+	// isTime[j] writes exogenous column j as a time.
+	isTime []bool
 }
 
 func (tw *textWriter) write(id string, t []int64, y []float64, exog [][]float64) error {
@@ -134,8 +157,19 @@ func (tw *textWriter) write(id string, t []int64, y []float64, exog [][]float64)
 			sep()
 			b = strconv.AppendFloat(b, y[r], 'g', -1, 64)
 		}
-		for _, c := range exog {
+		for j, c := range exog {
 			sep()
+			if j < len(tw.isTime) && tw.isTime[j] {
+				q := tw.json && tw.kind != TimeInt
+				if q {
+					b = append(b, '"')
+				}
+				b = appendDateTime(b, int64(c[r]), tw.kind)
+				if q {
+					b = append(b, '"')
+				}
+				continue
+			}
 			b = strconv.AppendFloat(b, c[r], 'g', -1, 64)
 		}
 		if tw.json {
@@ -175,6 +209,8 @@ type parquetWriter struct {
 	kind  TimeKind
 	withY bool
 	vals  []parquet.Value
+	// isTime[j] writes exogenous column j as a time.
+	isTime []bool
 }
 
 // parquetRowGroup is the rows per row group written (pyarrow's default
@@ -189,14 +225,28 @@ func newParquetWriter(w io.Writer, kind TimeKind, names []string, withY bool) (*
 }
 
 func newParquetWriterCodec(w io.Writer, kind TimeKind, names []string, withY, snappy bool) (*parquetWriter, error) {
+	return newParquetWriterTimes(w, kind, names, withY, snappy, nil)
+}
+
+// newParquetWriterTimes writes exogenous column j as a time column when
+// isTime[j].
+func newParquetWriterTimes(w io.Writer, kind TimeKind, names []string, withY, snappy bool, isTime []bool) (*parquetWriter, error) {
 	g := parquet.Group{}
+	first := 2 // index of the first exogenous column in names
+	if withY {
+		first = 3
+	}
+	timeCol := func(i int) bool {
+		j := i - first
+		return i == 1 || (j >= 0 && j < len(isTime) && isTime[j])
+	}
 	for i, n := range names {
 		switch {
 		case i == 0:
 			g[n] = parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
-		case i == 1 && kind == TimeInt:
+		case timeCol(i) && kind == TimeInt:
 			g[n] = parquet.Int(64)
-		case i == 1:
+		case timeCol(i):
 			g[n] = parquet.Timestamp(parquet.Millisecond)
 		default:
 			g[n] = parquet.Leaf(parquet.DoubleType)
@@ -207,7 +257,7 @@ func newParquetWriterCodec(w io.Writer, kind TimeKind, names []string, withY, sn
 	if snappy {
 		opts = append(opts, parquet.Compression(&parquet.Snappy))
 	}
-	pw := &parquetWriter{kind: kind, withY: withY, w: parquet.NewWriter(w, opts...)}
+	pw := &parquetWriter{kind: kind, withY: withY, isTime: isTime, w: parquet.NewWriter(w, opts...)}
 	// Parquet groups order their fields by name; the file order of the
 	// columns is kept in the metadata for readers that care (ours does).
 	pw.w.SetKeyValueMetadata(columnsKey, strings.Join(names, ","))
@@ -249,7 +299,11 @@ func (pw *parquetWriter) write(id string, t []int64, y []float64, exog [][]float
 			k = 3
 		}
 		for j, c := range exog {
-			if err := put(pw.cols[k+j], func(r int) parquet.Value { return parquet.DoubleValue(c[r]) }); err != nil {
+			val := func(r int) parquet.Value { return parquet.DoubleValue(c[r]) }
+			if j < len(pw.isTime) && pw.isTime[j] {
+				val = func(r int) parquet.Value { return parquet.Int64Value(int64(c[r])) }
+			}
+			if err := put(pw.cols[k+j], val); err != nil {
 				return fmt.Errorf("ingest: parquet: %w", err)
 			}
 		}

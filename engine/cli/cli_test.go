@@ -74,11 +74,12 @@ func TestTrainPredictRoundTrip(t *testing.T) {
 	if pred.Model != "mlp" || pred.H != 4 || len(pred.Series) != 2 || pred.Series[1].ID != "b" || len(pred.Series[1].Forecast) != 4 {
 		t.Fatalf("prediction %+v", pred)
 	}
-	csv, err := run(t, predictCmd, "--model-file", mfile, "--data", data, "--format", "csv", "--rows", ":100")
-	if err != nil {
+	fcsv := filepath.Join(dir, "f.csv")
+	if _, err := run(t, predictCmd, "--model-file", mfile, "--data", data, "--out", fcsv, "--rows", ":100"); err != nil {
 		t.Fatal(err)
 	}
-	if lines := strings.Split(strings.TrimSpace(csv), "\n"); len(lines) != 9 || lines[0] != "unique_id,step,mlp" {
+	csv, _ := os.ReadFile(fcsv)
+	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 9 || lines[0] != "unique_id,ds,mlp" || !strings.HasPrefix(lines[1], "a,100,") || !strings.HasPrefix(lines[8], "b,103,") {
 		t.Fatalf("csv %q", csv)
 	}
 	// continued training from the saved file
@@ -108,6 +109,7 @@ func TestFlagErrors(t *testing.T) {
 		{"stray arg", predictCmd, []string{"--model-file", "m", "extra"}},
 		{"no model file", predictCmd, []string{"--data", data}},
 		{"bad format", predictCmd, []string{"--model-file", "m", "--data", data, "--format", "xml"}},
+		{"bad out", predictCmd, []string{"--model-file", "m", "--data", data, "--out", "f.xml"}},
 		{"corrupt model", predictCmd, []string{"--model-file", data, "--data", data}},
 	}
 	for _, c := range cases {

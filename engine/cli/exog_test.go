@@ -78,9 +78,20 @@ func TestTrainPredictExogenousQuantiles(t *testing.T) {
 			}
 		}
 	}
-	csv, err := run(t, predictCmd, "--model-file", mfile, "--data", data, "--format", "csv")
-	if err != nil || !strings.HasPrefix(csv, "unique_id,step,mlp,mlp-q0.1,mlp-q0.5,mlp-q0.9\n") {
+	fcsv := filepath.Join(dir, "q.csv")
+	_, err = run(t, predictCmd, "--model-file", mfile, "--data", data, "--out", fcsv)
+	csv, _ := os.ReadFile(fcsv)
+	if err != nil || !strings.HasPrefix(string(csv), "unique_id,ds,mlp,mlp-lo-80,mlp-median,mlp-hi-80\n") {
 		t.Fatalf("csv %q: %v", csv[:min(len(csv), 80)], err)
+	}
+	if _, err = run(t, predictCmd, "--model-file", mfile, "--data", data, "--out", fcsv, "--level", "80"); err != nil {
+		t.Fatal(err)
+	}
+	if csv, _ = os.ReadFile(fcsv); !strings.HasPrefix(string(csv), "unique_id,ds,mlp,mlp-lo-80,mlp-hi-80\n") {
+		t.Fatalf("--level 80: %q", csv[:min(len(csv), 80)])
+	}
+	if _, err = run(t, predictCmd, "--model-file", mfile, "--data", data, "--out", fcsv, "--level", "90"); ExitCode(err) != ExitUsage {
+		t.Fatalf("--level 90 of a model with only 80: %v", err)
 	}
 	// without flags, the file's exogenous columns are historical inputs
 	m2 := filepath.Join(dir, "d.scm")
@@ -95,7 +106,7 @@ func TestTrainPredictExogenousQuantiles(t *testing.T) {
 		{"--level", "80,x", "--loss", "mqloss"},
 		{"--futr-exog", "lag_1"},
 		{"--hist-exog", "nosuchcolumn"},
-		{"--futr-exog", "load"},
+		{"--stat-exog", "size"},
 	} {
 		args := append([]string{"--data", data, "--input-size", "12", "--h", "2", "--hidden-size", "8", "--max-steps", "1", "--out", filepath.Join(dir, "x.scm"), "--quiet"}, bad...)
 		if _, err := run(t, trainCmd, args...); err == nil {

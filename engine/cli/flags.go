@@ -59,11 +59,11 @@ func parse(fs *flag.FlagSet, args []string) (map[string]bool, error) {
 		}
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		return nil, UsageError(err)
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return nil, fmt.Errorf("%s: unexpected arguments %q", fs.Name(), fs.Args())
+		return nil, fmt.Errorf("%s: unexpected arguments %q: %w", fs.Name(), fs.Args(), errUsage)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -74,7 +74,7 @@ func parse(fs *flag.FlagSet, args []string) (map[string]bool, error) {
 		}
 		if v, ok := os.LookupEnv(envName(f.Name)); ok {
 			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("%s: environment %s=%q: %w", fs.Name(), envName(f.Name), v, e)
+				err = fmt.Errorf("%s: environment %s=%q: %w (%w)", fs.Name(), envName(f.Name), v, e, errUsage)
 				return
 			}
 			set[f.Name] = true

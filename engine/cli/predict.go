@@ -6,116 +6,138 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"time"
-
-	"github.com/streamcast/streamcast/features"
-	"github.com/streamcast/streamcast/ingest"
 
 	"github.com/streamcast/streamcast/engine/model"
+	"github.com/streamcast/streamcast/ingest"
 )
 
 // PredictMain implements `streamcast predict`: load a saved model and
 // forecast the next h values of every series of a file (from the end of
-// each series, or of --rows).
+// each series, or of --rows). With --out the forecasts are written in
+// NeuralForecast's long format (unique_id, ds, MODEL, MODEL-lo-L,
+// MODEL-hi-L, …) as CSV, Parquet or JSON lines by the extension; without
+// it one JSON object goes to stdout.
 func PredictMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("predict", "Load a saved model and forecast every series of a file.", stderr)
 	var (
-		data      dataFlags
-		modelFile string
-		format    string
-		freq      time.Duration
+		data                 dataFlags
+		modelFile, futr, out string
+		levelFlag            string
 	)
 	data.register(fs)
 	fs.StringVar(&modelFile, "model-file", "", "model file written by streamcast train (required)")
-	fs.StringVar(&format, "format", "json", "output: json (one object) or csv (unique_id,step,forecast[,quantiles])")
-	fs.DurationVar(&freq, "freq", 0, "step between time stamps, for the calendar inputs of the horizon (0 = inferred from each series' last two ds)")
+	fs.StringVar(&futr, "futr", "", "future exogenous file: unique_id, ds and the model's future-known columns over the horizon (NeuralForecast's futr_df)")
+	fs.StringVar(&levelFlag, "level", "", "prediction-interval levels to write with --out, e.g. 80,90 (default: every quantile of the model)")
+	fs.StringVar(&out, "out", "", "forecasts file (.csv, .parquet or .jsonl); empty = JSON on stdout")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	if modelFile == "" {
 		return fmt.Errorf("predict: --model-file is required: %w", errUsage)
 	}
-	if format != "json" && format != "csv" {
-		return fmt.Errorf("predict: --format %q: want json or csv: %w", format, errUsage)
+	if out != "" {
+		if _, err := outFormat(out); err != nil {
+			return err
+		}
+	}
+	levels, err := parseLevels(levelFlag)
+	if err != nil {
+		return err
 	}
 	l, err := model.LoadForInference(modelFile)
 	if err != nil {
 		return err
 	}
-	fd, fileSeries, err := data.loadFile()
-	if err != nil {
-		return err
-	}
 	m := l.Model
 	c := m.Common()
-	H := c.H
-	ids := make([]string, len(fileSeries))
-	for i, s := range fileSeries {
-		ids[i] = s.ID
-	}
 	p := model.NewPredictor(m)
-	levels := p.Quantiles()
-	nq := len(levels)
-	batch, err := predictBatch(c, fd, fileSeries, freq)
+	qs := p.Quantiles()
+	qcols, qidx, err := quantileCols(m.Kind(), qs, levels)
 	if err != nil {
 		return err
 	}
-	point := make([]float32, len(fileSeries)*H)
-	var q []float32
-	if nq > 0 {
-		q = make([]float32, len(fileSeries)*H*nq)
-	}
-	if err := p.PredictBatch(point, q, batch); err != nil {
+	ds, err := data.loadData()
+	if err != nil {
 		return err
 	}
-	dst := make([]float64, len(point))
-	for i, v := range point {
-		dst[i] = float64(v)
+	var futrFrame *ingest.Frame
+	if futr != "" {
+		fo := data.load
+		fo.Format, fo.Freq = ingest.FormatAuto, ds.f.Freq.Format(ds.f.TimeKind)
+		if data.load.Format != ingest.FormatWide && data.load.Format != ingest.FormatM4 {
+			fo.Format = data.load.Format
+		}
+		if futrFrame, _, err = ingest.LoadFutr(futr, fo); err != nil {
+			return dataErr(err)
+		}
 	}
-	w := bufio.NewWriter(stdout)
-	if format == "csv" {
-		fmt.Fprintf(w, "unique_id,step,%s", m.Kind())
-		for _, lv := range levels {
-			fmt.Fprintf(w, ",%s-q%s", m.Kind(), strconv.FormatFloat(lv, 'f', -1, 64))
+	H := c.H
+	ws := make([]window, len(ds.series))
+	times := make([][]int64, len(ds.series))
+	for i, s := range ds.series {
+		if ws[i].s, err = seriesInputs(c, ds, s); err != nil {
+			return err
 		}
-		w.WriteByte('\n')
-		for i, id := range ids {
-			for j := 0; j < H; j++ {
-				fmt.Fprintf(w, "%s,%d,%s", csvField(id), j+1, strconv.FormatFloat(dst[i*H+j], 'g', -1, 32))
-				for k := range nq {
-					fmt.Fprintf(w, ",%s", strconv.FormatFloat(float64(q[(i*H+j)*nq+k]), 'g', -1, 32))
-				}
-				w.WriteByte('\n')
+		if times[i], err = futureTimes(ds.f, s.Time[len(s.Time)-1], H); err != nil {
+			if len(c.FutrExog) > 0 || out != "" {
+				return err
 			}
+			times[i] = nil // JSON output needs no time stamps
 		}
-		return w.Flush()
+		if ws[i].futr, err = horizonFutr(c, ds, s.ID, times[i], futrFrame); err != nil {
+			return err
+		}
+	}
+	point := make([]float32, len(ws)*H)
+	var q []float32
+	if len(qs) > 0 {
+		q = make([]float32, len(ws)*H*len(qs))
+	}
+	if err := p.PredictBatch(point, q, buildBatch(c, ws)); err != nil {
+		return err
+	}
+	if out != "" {
+		tab := newForecastTable(ds.f.TimeKind, append([]string{m.Kind()}, qcols...))
+		for i, s := range ds.series {
+			tab.add(s.ID, times[i], func(r, j int) float64 {
+				if j == 0 {
+					return float64(point[i*H+r])
+				}
+				return float64(q[(i*H+r)*len(qs)+qidx[j-1]])
+			})
+		}
+		return tab.write(out, data.load)
 	}
 	type row struct {
 		ID       string      `json:"unique_id"`
+		DS       []string    `json:"ds,omitempty"`
 		Forecast []float32   `json:"forecast"`
 		Q        [][]float32 `json:"q,omitempty"` // per step, at the levels of "quantiles"
 	}
-	out := struct {
+	res := struct {
 		Model     string    `json:"model"`
 		Version   string    `json:"version"`
 		H         int       `json:"h"`
 		Quantiles []float64 `json:"quantiles,omitempty"`
 		Series    []row     `json:"series"`
-	}{Model: m.Kind(), Version: fmt.Sprintf("%08x", l.Checksum), H: H, Quantiles: levels}
-	for i, id := range ids {
-		r := row{ID: id, Forecast: point[i*H : (i+1)*H]} // the model computes in float32
-		for j := 0; j < H && nq > 0; j++ {
-			o := (i*H + j) * nq
-			r.Q = append(r.Q, q[o:o+nq])
+	}{Model: m.Kind(), Version: fmt.Sprintf("%08x", l.Checksum), H: H, Quantiles: qs}
+	for i, s := range ds.series {
+		r := row{ID: s.ID, Forecast: point[i*H : (i+1)*H]} // the model computes in float32
+		for _, t := range times[i] {
+			r.DS = append(r.DS, ds.f.FormatTime(t))
 		}
-		out.Series = append(out.Series, r)
+		for j := 0; j < H && len(qs) > 0; j++ {
+			o := (i*H + j) * len(qs)
+			r.Q = append(r.Q, q[o:o+len(qs)])
+		}
+		res.Series = append(res.Series, r)
 	}
-	b, err := json.Marshal(out)
+	b, err := json.Marshal(res)
 	if err != nil {
 		return err
 	}
+	w := bufio.NewWriter(stdout)
 	w.Write(b)
 	w.WriteByte('\n')
 	return w.Flush()
@@ -128,62 +150,4 @@ func csvField(s string) string {
 		}
 	}
 	return s
-}
-
-// predictBatch builds the model inputs of the last window of every series:
-// target values, exogenous columns of the file and derived features over
-// the input window, calendar features over the window and the horizon
-// (time stamps continue at freq, or at each series' last ds step).
-func predictBatch(c model.Common, fd *ingest.FileData, series []ingest.FileSeries, freq time.Duration) (*model.Batch, error) {
-	L, H := c.InputSize, c.H
-	F, X, S := len(c.FutrExog), len(c.HistExog), len(c.StatExog)
-	if S > 0 {
-		return nil, fmt.Errorf("predict: the model takes static variables %v, which files do not provide yet", c.StatExog)
-	}
-	B := len(series)
-	b := &model.Batch{B: B, Y: make([]float32, B*L), YMask: make([]float32, B*L), Futr: make([]float32, B*(L+H)*F), Hist: make([]float32, B*L*X)}
-	full, err := exogSeries(model.Common{HistExog: c.HistExog}, fd, series)
-	if err != nil {
-		return nil, err
-	}
-	futr, err := features.ParseWindowFeatures(c.FutrExog)
-	if err != nil {
-		return nil, err
-	}
-	for i, s := range series {
-		if len(s.Y) == 0 {
-			return nil, fmt.Errorf("predict: series %q has no values", s.ID)
-		}
-		model.FillWindow(b.Y[i*L:(i+1)*L], b.YMask[i*L:(i+1)*L], s.Y)
-		n := len(s.Y)
-		for t := range L {
-			o := n - L + t
-			if o < 0 {
-				continue
-			}
-			for v := range X {
-				b.Hist[(i*L+t)*X+v] = float32(full[i].Hist[v][o])
-			}
-		}
-		if F == 0 {
-			continue
-		}
-		times, err := parseTimes(s.DS)
-		if err != nil || times == nil {
-			return nil, fmt.Errorf("predict: series %q: calendar inputs need time stamps in ds: %v", s.ID, err)
-		}
-		step := freq
-		if step <= 0 {
-			if n < 2 {
-				return nil, fmt.Errorf("predict: series %q: one time stamp, cannot infer the step; give --freq", s.ID)
-			}
-			step = times[n-1].Sub(times[n-2])
-		}
-		w := b.Futr[i*(L+H)*F : (i+1)*(L+H)*F]
-		features.CalendarWindow(w, futr, times[n-1].Add(-time.Duration(L-1)*step), step, L+H)
-		if pad := L - n; pad > 0 {
-			clear(w[:pad*F])
-		}
-	}
-	return b, nil
 }

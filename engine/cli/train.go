@@ -6,99 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/streamcast/streamcast/engine/model"
 	_ "github.com/streamcast/streamcast/engine/models/all" // registers every model kind
 	"github.com/streamcast/streamcast/engine/train"
-	"github.com/streamcast/streamcast/ingest"
 )
-
-// dataFlags select the series of a file.
-type dataFlags struct {
-	path, column, rows string
-}
-
-func (d *dataFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&d.path, "data", "", "series file: long CSV unique_id,ds,y[,exog…] or, with --column, a wide CSV (required)")
-	fs.StringVar(&d.column, "column", "", "column of a wide CSV to use as the single series (e.g. OT of ETTh1.csv); empty = long format")
-	fs.StringVar(&d.rows, "rows", "", "use only values [start:end) of every series (Go slice syntax, e.g. 0:8640 or :11520)")
-}
-
-// load reads the file and applies --rows.
-func (d *dataFlags) load() (ids []string, series [][]float64, err error) {
-	_, ss, err := d.loadFile()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, s := range ss {
-		ids = append(ids, s.ID)
-		series = append(series, s.Y)
-	}
-	return ids, series, nil
-}
-
-// loadFile reads the file and applies --rows to every series' values,
-// time stamps and exogenous columns.
-func (d *dataFlags) loadFile() (*ingest.FileData, []ingest.FileSeries, error) {
-	if d.path == "" {
-		return nil, nil, fmt.Errorf("--data is required: %w", errUsage)
-	}
-	lo, hi, err := parseRows(d.rows)
-	if err != nil {
-		return nil, nil, err
-	}
-	fd, err := ingest.ReadSeriesFile(d.path, d.column)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]ingest.FileSeries, 0, len(fd.Series))
-	for _, s := range fd.Series {
-		end := len(s.Y)
-		if hi >= 0 {
-			end = min(hi, end)
-		}
-		if lo >= end {
-			return nil, nil, fmt.Errorf("--rows %s leaves no values of series %q (%d values)", d.rows, s.ID, len(s.Y))
-		}
-		c := ingest.FileSeries{ID: s.ID, Y: s.Y[lo:end]}
-		if s.DS != nil {
-			c.DS = s.DS[lo:end]
-		}
-		for _, x := range s.Exog {
-			c.Exog = append(c.Exog, x[lo:end])
-		}
-		out = append(out, c)
-	}
-	return fd, out, nil
-}
-
-func parseRows(s string) (lo, hi int, err error) {
-	if s == "" {
-		return 0, -1, nil
-	}
-	a, b, ok := strings.Cut(s, ":")
-	if !ok {
-		return 0, 0, fmt.Errorf("--rows %q: want start:end: %w", s, errUsage)
-	}
-	hi = -1
-	if a != "" {
-		if lo, err = strconv.Atoi(a); err != nil || lo < 0 {
-			return 0, 0, fmt.Errorf("--rows %q: bad start: %w", s, errUsage)
-		}
-	}
-	if b != "" {
-		if hi, err = strconv.Atoi(b); err != nil || hi <= lo {
-			return 0, 0, fmt.Errorf("--rows %q: bad end: %w", s, errUsage)
-		}
-	}
-	return lo, hi, nil
-}
 
 // modelFlags are the hyper-parameters shared by the commands that build models.
 type modelFlags struct {
@@ -139,9 +55,29 @@ func (m *modelFlags) buildWith(set map[string]bool, extra map[string]any) (model
 	}
 	hj, err := hyperJSON(f, m.hyper)
 	if err != nil {
+		return nil, fmt.Errorf("%w: %w", err, errUsage)
+	}
+	md, err := model.New(m.kind, hj)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", err, errUsage)
+	}
+	return md, nil
+}
+
+// buildModel builds the model of the flags for the data: the default
+// exogenous inputs (every exogenous column of the data, every static
+// variable) apply only to kinds that take exogenous inputs.
+func buildModel(mf *modelFlags, ef *exogFlags, set map[string]bool, ds *dataset) (model.Model, error) {
+	probe, err := mf.build(set)
+	if err != nil {
 		return nil, err
 	}
-	return model.New(m.kind, hj)
+	_, exogOK := probe.(model.ExogModel)
+	extra, err := ef.hyper(ds.exogNames(), ds.staticNames(), exogOK)
+	if err != nil {
+		return nil, err
+	}
+	return mf.buildWith(set, extra)
 }
 
 func trainFlags(fs *flag.FlagSet, c *train.Config) {
@@ -178,7 +114,7 @@ func TrainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&out, "out", "", "model file to write (required)")
 	fs.StringVar(&initFrom, "init-from", "", "continue training the model in this file (fresh optimiser; model flags ignored)")
 	fs.IntVar(&threads, "threads", 0, "GOMAXPROCS (0 = all CPUs)")
-	fs.BoolVar(&quiet, "quiet", false, "no progress logging")
+	fs.BoolVar(&quiet, "quiet", false, "no progress output (default: a progress line on a terminal, log lines otherwise)")
 	set, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -188,7 +124,7 @@ func TrainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	cfg.Seed = mf.seed
 	if err := cfg.Validate(); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", err, errUsage)
 	}
 	if threads > 0 {
 		runtime.GOMAXPROCS(threads)
@@ -198,7 +134,7 @@ func TrainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if initFrom != "" {
 		l, err := model.Load(initFrom)
 		if err != nil {
-			return err
+			return dataErr(err)
 		}
 		m = l.Model
 		var meta struct {
@@ -207,29 +143,30 @@ func TrainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		_ = json.Unmarshal(l.Meta, &meta) // metadata is informative only
 		prevSteps = meta.TrainedSteps
 	}
-	fd, fileSeries, err := data.loadFile()
+	ds, err := data.loadData()
 	if err != nil {
 		return err
 	}
 	if m == nil {
-		extra, err := ef.hyper(fd.ExogNames)
-		if err != nil {
+		if m, err = buildModel(&mf, &ef, set, ds); err != nil {
 			return err
 		}
-		if m, err = mf.buildWith(set, extra); err != nil {
-			return err
-		}
-	} else if set["loss"] || set["hist-exog"] || set["futr-exog"] || set["level"] {
-		return fmt.Errorf("train: --init-from continues the saved model with its own loss and inputs; drop --loss/--level/--hist-exog/--futr-exog: %w", errUsage)
+	} else if set["loss"] || set["hist-exog"] || set["futr-exog"] || set["stat-exog"] || set["level"] {
+		return fmt.Errorf("train: --init-from continues the saved model with its own loss and inputs; drop --loss/--level/--hist-exog/--futr-exog/--stat-exog: %w", errUsage)
 	}
-	series, err := exogSeries(m.Common(), fd, fileSeries)
+	series, err := exogSeries(m.Common(), ds)
 	if err != nil {
 		return err
 	}
+	var prog *progress
 	if !quiet {
-		cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+		prog = newProgress(stderr, cfg.MaxSteps)
+		cfg.Logger = prog.logger()
 	}
 	res, err := train.FitSeries(ctx, m, series, cfg)
+	if prog != nil {
+		prog.done()
+	}
 	if err != nil {
 		return err
 	}
