@@ -32,6 +32,7 @@ var commands = []command{
 	{"backfill", "load a history file into the Redis feature state so a new deployment forecasts from its first event", pipeline.BackfillMain},
 	{"train", "train a model from a file and save it", cli.TrainMain},
 	{"predict", "load a saved model and forecast series from a file", cli.PredictMain},
+	{"cv", "rolling-origin cross-validation of a model kind on a file (NeuralForecast's cross_validation)", cli.CVMain},
 	{"eval", "score a model kind on a reference benchmark (etth1, m4-hourly) under its published protocol", cli.EvalMain},
 	{"plot", "plot a series' history, a forecast with prediction intervals and actuals to a PNG", cli.PlotMain},
 	{"bench", "benchmarks: bench pipeline | train | predict | load | features", benchMain},

@@ -70,7 +70,7 @@ func TestEvalErrors(t *testing.T) {
 		{[]string{"--benchmark", "etth1", "--data-dir", dir, "--model", "nlinear", "--hyper", "{"}, true},
 		{[]string{"--benchmark", "etth1", "--data-dir", dir, "--model", "nlinear"}, false},
 		{[]string{"--benchmark", "nope", "--data-dir", dir, "--model", "nlinear"}, false},
-		{[]string{"--benchmark", "etth1", "extra"}, false},
+		{[]string{"--benchmark", "etth1", "extra"}, true}, // stray arguments are usage errors (exit 2)
 	} {
 		_, err := run(t, evalCmd, c.args...)
 		if err == nil || errors.Is(err, errUsage) != c.usage {

@@ -280,7 +280,9 @@ func (ef *evalFlags) loadFrame(path, format string, train *ingest.Frame, needY b
 	opts := ef.load
 	opts.Format = format
 	if !needY {
-		opts.Ignore = []string{"cutoff", "index"}
+		// cross-validation output (streamcast cv, NeuralForecast) also
+		// carries the cutoff and the actual target
+		opts.Ignore = []string{"cutoff", "index", targetName(opts.TargetCol)}
 		if format == ingest.FormatM4 {
 			return nil, fmt.Errorf("eval: %s: M4-format forecasts continue the series of --train, give --train (in M4 format)", path)
 		}

@@ -3,14 +3,14 @@ package cli
 import (
 	"errors"
 	"flag"
-	"io/fs"
 
 	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/train"
 	"github.com/streamcast/streamcast/ingest"
 )
 
-// Exit codes of the streamcast commands, for scripts.
+// Exit codes of the streamcast commands, for scripts. Input files that
+// cannot be opened are data errors (3); failures writing outputs are 1.
 const (
 	ExitOK    = 0 // success (and -h)
 	ExitOther = 1 // anything else: I/O while writing, diverged training, interrupted, …
@@ -46,8 +46,7 @@ func ExitCode(err error) int {
 	case errors.Is(err, errUsage), errors.Is(err, model.ErrUnknownKind):
 		return ExitUsage
 	case errors.Is(err, errData), errors.Is(err, ingest.ErrFileFormat), errors.Is(err, ingest.ErrFrame),
-		errors.Is(err, ingest.ErrFreq), errors.Is(err, train.ErrData), errors.Is(err, model.ErrBadFile),
-		errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
+		errors.Is(err, ingest.ErrFreq), errors.Is(err, train.ErrData), errors.Is(err, model.ErrBadFile):
 		return ExitData
 	}
 	return ExitOther

@@ -47,7 +47,7 @@ func PredictMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	l, err := model.LoadForInference(modelFile)
 	if err != nil {
-		return err
+		return dataErr(err)
 	}
 	m := l.Model
 	c := m.Common()

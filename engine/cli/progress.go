@@ -56,8 +56,8 @@ func (p *progress) reset(prefix string, total int) {
 func (p *progress) logger() *slog.Logger { return slog.New(p) }
 
 func (p *progress) Enabled(context.Context, slog.Level) bool { return true }
-func (p *progress) WithAttrs([]slog.Attr) slog.Handler      { return p }
-func (p *progress) WithGroup(string) slog.Handler           { return p }
+func (p *progress) WithAttrs([]slog.Attr) slog.Handler       { return p }
+func (p *progress) WithGroup(string) slog.Handler            { return p }
 
 func (p *progress) Handle(_ context.Context, r slog.Record) error {
 	p.mu.Lock()

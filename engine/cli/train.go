@@ -80,13 +80,17 @@ func buildModel(mf *modelFlags, ef *exogFlags, set map[string]bool, ds *dataset)
 	return mf.buildWith(set, extra)
 }
 
-func trainFlags(fs *flag.FlagSet, c *train.Config) {
+func trainFlags(fs *flag.FlagSet, c *train.Config) { trainFlagsStride(fs, c, "step-size") }
+
+// trainFlagsStride is trainFlags with the training-window stride under
+// the given flag name (cv uses --step-size for its windows).
+func trainFlagsStride(fs *flag.FlagSet, c *train.Config, stride string) {
 	fs.IntVar(&c.MaxSteps, "max-steps", c.MaxSteps, "training steps")
 	fs.Float64Var(&c.LearningRate, "learning-rate", c.LearningRate, "Adam learning rate")
 	fs.IntVar(&c.NumLRDecays, "num-lr-decays", c.NumLRDecays, "halve the learning rate this many times over the run (-1 = never)")
 	fs.IntVar(&c.BatchSize, "batch-size", c.BatchSize, "series per step")
 	fs.IntVar(&c.WindowsBatchSize, "windows-batch-size", c.WindowsBatchSize, "windows sampled per step (<= 0: all)")
-	fs.IntVar(&c.StepSize, "step-size", c.StepSize, "stride between training windows")
+	fs.IntVar(&c.StepSize, stride, c.StepSize, "stride between training windows")
 	fs.BoolVar(&c.StartPaddingEnabled, "start-padding", c.StartPaddingEnabled, "zero-pad series fronts so early values are targets")
 	fs.IntVar(&c.ValSize, "val-size", c.ValSize, "hold out the last values of each series for validation")
 	fs.IntVar(&c.ValCheckSteps, "val-check-steps", c.ValCheckSteps, "validate every this many steps")
