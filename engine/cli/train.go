@@ -166,6 +166,9 @@ func TrainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if !quiet {
 		prog = newProgress(stderr, cfg.MaxSteps)
 		cfg.Logger = prog.logger()
+		if prog.tty {
+			cfg.LogEvery = max(1, cfg.MaxSteps/200) // the bar moves smoothly
+		}
 	}
 	res, err := train.FitSeries(ctx, m, series, cfg)
 	if prog != nil {

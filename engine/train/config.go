@@ -57,6 +57,9 @@ type Config struct {
 	Seed uint64
 	// Logger receives progress (nil: silent).
 	Logger *slog.Logger
+	// LogEvery is the period, in steps, of the "training" progress record
+	// sent to Logger (default 0 = every 100 steps; a progress bar sets 1).
+	LogEvery int
 }
 
 // DefaultConfig returns NeuralForecast's defaults for the MLP.
@@ -89,6 +92,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train: step_size %d must be >= 1", c.StepSize)
 	case c.ValSize < 0:
 		return fmt.Errorf("train: val_size %d must be >= 0", c.ValSize)
+	case c.LogEvery < 0:
+		return fmt.Errorf("train: log period %d must be >= 0", c.LogEvery)
 	case c.ValCheckSteps < 1:
 		return fmt.Errorf("train: val_check_steps %d must be >= 1", c.ValCheckSteps)
 	case c.GradClipNorm < 0 || math.IsNaN(c.GradClipNorm):

@@ -363,6 +363,10 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 	res := &Result{BestVal: math.NaN()}
 	bad := 0
 	log := t.cfg.Logger
+	every := t.cfg.LogEvery
+	if every == 0 {
+		every = 100
+	}
 	for s := 0; s < t.cfg.MaxSteps; s++ {
 		if s&15 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -391,7 +395,7 @@ func (t *Trainer) Run(ctx context.Context) (*Result, error) {
 				res.EarlyStopped = true
 				break
 			}
-		} else if log != nil && res.Steps%100 == 0 {
+		} else if log != nil && res.Steps%every == 0 {
 			log.Info("training", "step", res.Steps, "train_loss", res.TrainLoss)
 		}
 	}
