@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/streamcast/streamcast/engine/registry"
 )
 
 // StepBucket is the metric label of step ahead k: "1", "2", "3", then
@@ -94,4 +96,69 @@ func (m *EvalMetrics) forget(version string) {
 	m.AbsErrorSum.DeletePartialMatch(l)
 	m.Scored.DeletePartialMatch(l)
 	m.MAE.DeletePartialMatch(l)
+}
+
+// RetrainMetrics are the retrainer's metrics.
+type RetrainMetrics struct {
+	// Retrains counts trainings run, by trigger (every, after, drift, manual).
+	Retrains *prometheus.CounterVec
+	// Promotions counts promoted challengers.
+	Promotions prometheus.Counter
+	// Rejections counts challengers not promoted, by reason (worse,
+	// diverged, exploding, timeout, conflict, error).
+	Rejections *prometheus.CounterVec
+	// Skipped counts rounds that did not train, by reason (lease_busy,
+	// not_due, no_model, no_data, stopped, error).
+	Skipped *prometheus.CounterVec
+	// Duration is the duration of rounds that trained.
+	Duration prometheus.Histogram
+	// Score holds the last comparison: metric (mae, smape) × model
+	// (champion, challenger).
+	Score *prometheus.GaugeVec
+}
+
+// NewRetrainMetrics registers the retrainer's metrics on reg.
+func NewRetrainMetrics(reg prometheus.Registerer) (*RetrainMetrics, error) {
+	m := &RetrainMetrics{
+		Retrains: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "streamcast_retrains_total",
+			Help: "Background trainings run by this instance, by trigger."}, []string{"trigger"}),
+		Promotions: prometheus.NewCounter(prometheus.CounterOpts{Name: "streamcast_promotions_total",
+			Help: "Challengers promoted to serving by this instance."}),
+		Rejections: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "streamcast_rejections_total",
+			Help: "Challengers not promoted, by reason."}, []string{"reason"}),
+		Skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "streamcast_retrain_skipped_total",
+			Help: "Retraining rounds that did not train, by reason."}, []string{"reason"}),
+		Duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "streamcast_retrain_duration_seconds",
+			Help: "Duration of retraining rounds (data, training, evaluation, promotion).", Buckets: prometheus.ExponentialBuckets(0.1, 2, 14)}),
+		Score: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "streamcast_retrain_holdout_score",
+			Help: "Hold-out score of the last champion/challenger comparison."}, []string{"metric", "model"}),
+	}
+	for _, c := range []prometheus.Collector{m.Retrains, m.Promotions, m.Rejections, m.Skipped, m.Duration, m.Score} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func (m *RetrainMetrics) observe(trigger string, out Outcome) {
+	switch out.Result {
+	case "promoted":
+		m.Retrains.WithLabelValues(trigger).Inc()
+		m.Promotions.Inc()
+		m.Duration.Observe(out.Duration.Seconds())
+	case "rejected":
+		m.Retrains.WithLabelValues(trigger).Inc()
+		m.Rejections.WithLabelValues(out.Reason).Inc()
+		m.Duration.Observe(out.Duration.Seconds())
+	default:
+		m.Skipped.WithLabelValues(out.Reason).Inc()
+	}
+}
+
+func (m *RetrainMetrics) last(s *registry.Scores) {
+	m.Score.WithLabelValues("mae", "champion").Set(s.ParentMAE)
+	m.Score.WithLabelValues("mae", "challenger").Set(s.MAE)
+	m.Score.WithLabelValues("smape", "champion").Set(s.ParentSMAPE)
+	m.Score.WithLabelValues("smape", "challenger").Set(s.SMAPE)
 }

@@ -77,6 +77,7 @@ type Evaluator struct {
 	shards  [evalShards]evalShard
 	metrics *EvalMetrics
 	alerts  Alerter
+	drift   *Drift
 
 	vmu      sync.Mutex
 	versions map[string]*versionStats // by "model@version"
@@ -134,11 +135,15 @@ func NewEvaluator(cfg EvalConfig, metrics *EvalMetrics, alerts Alerter) (*Evalua
 	return e, nil
 }
 
+// FeedDrift makes the evaluator pass every step-1 error to d.
+func (e *Evaluator) FeedDrift(d *Drift) { e.drift = d }
+
 // batchAcc accumulates one batch's errors before they are published.
 type batchAcc struct {
-	vs  *versionStats
-	abs []float64
-	n   []int64
+	vs   *versionStats
+	abs  []float64
+	n    []int64
+	ones []float64 // step-1 errors, in order (for Drift)
 }
 
 // ObserveBatch scores the forecasts pending for each applied observation
@@ -247,16 +252,19 @@ func addErr(acc []batchAcc, vs *versionStats, step int, abs float64) []batchAcc 
 	if math.IsNaN(abs) { // the forecast was shorter than the horizon
 		return acc
 	}
-	for i := range acc {
-		if acc[i].vs == vs {
-			acc[i].abs[step-1] += abs
-			acc[i].n[step-1]++
-			return acc
-		}
+	i := 0
+	for i < len(acc) && acc[i].vs != vs {
+		i++
 	}
-	b := batchAcc{vs: vs, abs: make([]float64, len(vs.abs)), n: make([]int64, len(vs.n))}
-	b.abs[step-1], b.n[step-1] = abs, 1
-	return append(acc, b)
+	if i == len(acc) {
+		acc = append(acc, batchAcc{vs: vs, abs: make([]float64, len(vs.abs)), n: make([]int64, len(vs.n))})
+	}
+	acc[i].abs[step-1] += abs
+	acc[i].n[step-1]++
+	if step == 1 {
+		acc[i].ones = append(acc[i].ones, abs)
+	}
+	return acc
 }
 
 // checkAlert fires when the observation leaves the freshest forecast's
@@ -310,6 +318,13 @@ func (e *Evaluator) version(model, version string) *versionStats {
 func (e *Evaluator) flush(acc []batchAcc) {
 	if len(acc) == 0 {
 		return
+	}
+	if e.drift != nil {
+		for _, a := range acc {
+			for _, x := range a.ones {
+				e.drift.Add(a.vs.version, x)
+			}
+		}
 	}
 	e.vmu.Lock()
 	defer e.vmu.Unlock()

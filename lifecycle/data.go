@@ -1,0 +1,156 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/streamcast/streamcast/features"
+)
+
+// HistorySource lists the series and reads their histories (values and
+// event times, oldest first).
+type HistorySource interface {
+	Series(ctx context.Context) ([]string, error)
+	States(ctx context.Context, series []string) ([]*features.State, error)
+}
+
+// RedisHistories reads the histories the pipeline keeps in Redis through
+// the feature store: series are found by SCAN over the store's state keys
+// (<prefix>:{<series>}:s; on a Cluster, on every master).
+type RedisHistories struct {
+	Store *features.Store
+	Redis redis.UniversalClient
+}
+
+var _ HistorySource = (*RedisHistories)(nil)
+
+// Series implements HistorySource.
+func (h *RedisHistories) Series(ctx context.Context) ([]string, error) {
+	prefix := h.Store.Config().KeyPrefix + ":{"
+	pattern := globEscape(prefix) + "*}:s"
+	var names []string
+	scan := func(ctx context.Context, c redis.Cmdable) error {
+		it := c.Scan(ctx, 0, pattern, 1000).Iterator()
+		for it.Next(ctx) {
+			k := it.Val()
+			if strings.HasPrefix(k, prefix) && strings.HasSuffix(k, "}:s") && len(k) > len(prefix)+3 {
+				names = append(names, k[len(prefix):len(k)-3])
+			}
+		}
+		return it.Err()
+	}
+	var err error
+	if cc, ok := h.Redis.(*redis.ClusterClient); ok {
+		var mu sync.Mutex // masters are scanned concurrently
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return scan(ctx, c)
+		})
+	} else {
+		err = scan(ctx, h.Redis)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lifecycle: list series: %w", err)
+	}
+	slices.Sort(names)
+	return slices.Compact(names), nil
+}
+
+// States implements HistorySource, in pipelined chunks.
+func (h *RedisHistories) States(ctx context.Context, series []string) ([]*features.State, error) {
+	const chunk = 256
+	out := make([]*features.State, 0, len(series))
+	for i := 0; i < len(series); i += chunk {
+		sts, err := h.Store.States(ctx, series[i:min(i+chunk, len(series))])
+		if err != nil {
+			return nil, fmt.Errorf("lifecycle: read histories: %w", err)
+		}
+		out = append(out, sts...)
+	}
+	return out, nil
+}
+
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Dataset is one retraining round's data: the training part of every
+// series and the held-out evaluation windows.
+//
+// With input size L, horizon H and K hold-out windows, a series of n
+// values (n ≥ L + K·H) contributes the K most recent non-overlapping
+// windows as hold-out: window j = 1..K forecasts values [n−jH, n−(j−1)H)
+// from the L values before them. Its first n − K·H values are training
+// data when they hold at least one full training window (L + H values).
+// The hold-out targets are never trained on, so champion and challenger
+// are compared on data neither was fitted to — provided the champion was
+// trained before those values arrived, which the schedule's spacing
+// (after N observations, every D) is meant to ensure.
+type Dataset struct {
+	Train   [][]float64 // training series
+	Inputs  [][]float64 // hold-out inputs, L values each
+	Targets []float64   // hold-out targets, H per input, row-major
+	Series  int         // series read
+	// From and To bound the event times of the training values.
+	From, To time.Time
+}
+
+// BuildDataset samples at most maxSeries of names (seeded, when there are
+// more) and cuts their histories as documented on Dataset.
+func BuildDataset(ctx context.Context, src HistorySource, names []string, maxSeries int, seed uint64, L, H, K int) (*Dataset, error) {
+	if maxSeries > 0 && len(names) > maxSeries {
+		names = slices.Clone(names)
+		rng := rand.New(rand.NewPCG(seed, 0x73616d706c65))
+		rng.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
+		names = names[:maxSeries]
+		slices.Sort(names) // deterministic order for the trainer
+	}
+	sts, err := src.States(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	ds := &Dataset{Series: len(names)}
+	for _, st := range sts {
+		if st == nil {
+			continue
+		}
+		v := st.Values
+		n := len(v)
+		if n < L+K*H {
+			continue
+		}
+		for j := 1; j <= K; j++ {
+			end := n - (j-1)*H
+			ds.Inputs = append(ds.Inputs, v[end-H-L:end-H])
+			ds.Targets = append(ds.Targets, v[end-H:end]...)
+		}
+		tn := n - K*H
+		if tn < L+H {
+			continue
+		}
+		ds.Train = append(ds.Train, v[:tn])
+		from, to := time.UnixMilli(st.Times[0]).UTC(), time.UnixMilli(st.Times[tn-1]).UTC()
+		if ds.From.IsZero() || from.Before(ds.From) {
+			ds.From = from
+		}
+		if to.After(ds.To) {
+			ds.To = to
+		}
+	}
+	return ds, nil
+}
