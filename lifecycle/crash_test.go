@@ -43,7 +43,7 @@ func maybeRunInstance() {
 	if mode == "promote" {
 		cfg.Steps = 100
 	}
-	r, err := NewRetrainer(cfg, e.reg, &RedisHistories{Store: e.store, Redis: rdb}, InProcess{}, nil, nil, nil)
+	r, err := NewRetrainer(cfg, Deps{Registry: e.reg, Data: &RedisHistories{Store: e.store, Redis: rdb}, Fitter: InProcess{}})
 	if err != nil {
 		fmt.Println("ERR", err)
 		os.Exit(2)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/streamcast/streamcast/engine/model"
+	"github.com/streamcast/streamcast/engine/train"
 	"github.com/streamcast/streamcast/features"
 )
 
@@ -90,29 +92,34 @@ func globEscape(s string) string {
 }
 
 // Dataset is one retraining round's data: the training part of every
-// series and the held-out evaluation windows.
+// series (with the model's exogenous inputs) and the held-out evaluation
+// windows.
 //
-// With input size L, horizon H and K hold-out windows, a series of n
-// values (n ≥ L + K·H) contributes the K most recent non-overlapping
-// windows as hold-out: window j = 1..K forecasts values [n−jH, n−(j−1)H)
-// from the L values before them. Its first n − K·H values are training
-// data when they hold at least one full training window (L + H values).
-// The hold-out targets are never trained on, so champion and challenger
-// are compared on data neither was fitted to — provided the champion was
-// trained before those values arrived, which the schedule's spacing
-// (after N observations, every D) is meant to ensure.
+// With a serving input of L values (the model's input_size plus the span
+// of its derived inputs minus one), horizon H and K hold-out windows, a
+// series of n values (n ≥ L + K·H) contributes the K most recent
+// non-overlapping windows as hold-out: window j = 1..K forecasts values
+// [n−jH, n−(j−1)H) from the L values before them. Its first n − K·H values
+// are training data when they hold at least one full training window
+// (input_size + H values). The hold-out targets are never trained on, so
+// champion and challenger are compared on data neither was fitted to —
+// provided the champion was trained before those values arrived, which the
+// schedule's spacing (after N observations, every D) is meant to ensure.
 type Dataset struct {
-	Train   [][]float64 // training series
-	Inputs  [][]float64 // hold-out inputs, L values each
-	Targets []float64   // hold-out targets, H per input, row-major
-	Series  int         // series read
+	Train   []train.Series // training series
+	Inputs  [][]float64    // hold-out input histories, L values each
+	Last    []time.Time    // event time of each input's newest value
+	Targets []float64      // hold-out targets, H per input, row-major
+	Series  int            // series read
 	// From and To bound the event times of the training values.
 	From, To time.Time
 }
 
 // BuildDataset samples at most maxSeries of names (seeded, when there are
-// more) and cuts their histories as documented on Dataset.
-func BuildDataset(ctx context.Context, src HistorySource, names []string, maxSeries int, seed uint64, L, H, K int) (*Dataset, error) {
+// more) and cuts their histories as documented on Dataset for a model with
+// shared hyper-parameters c served from histories of L values.
+func BuildDataset(ctx context.Context, src HistorySource, names []string, maxSeries int, seed uint64, c model.Common, L, K int) (*Dataset, error) {
+	H := c.H
 	if maxSeries > 0 && len(names) > maxSeries {
 		names = slices.Clone(names)
 		rng := rand.New(rand.NewPCG(seed, 0x73616d706c65))
@@ -137,19 +144,32 @@ func BuildDataset(ctx context.Context, src HistorySource, names []string, maxSer
 		for j := 1; j <= K; j++ {
 			end := n - (j-1)*H
 			ds.Inputs = append(ds.Inputs, v[end-H-L:end-H])
+			ds.Last = append(ds.Last, time.UnixMilli(st.Times[end-H-1]).UTC())
 			ds.Targets = append(ds.Targets, v[end-H:end]...)
 		}
 		tn := n - K*H
-		if tn < L+H {
+		if tn < c.InputSize+H {
 			continue
 		}
-		ds.Train = append(ds.Train, v[:tn])
-		from, to := time.UnixMilli(st.Times[0]).UTC(), time.UnixMilli(st.Times[tn-1]).UTC()
-		if ds.From.IsZero() || from.Before(ds.From) {
-			ds.From = from
+		s := train.Series{Y: v[:tn]}
+		times := make([]time.Time, tn)
+		for i, ms := range st.Times[:tn] {
+			times[i] = time.UnixMilli(ms).UTC()
 		}
-		if to.After(ds.To) {
-			ds.To = to
+		if len(c.HistExog)+len(c.FutrExog) > 0 {
+			if s.Hist, s.Futr, err = features.SeriesInputs(c.HistExog, c.FutrExog, s.Y, times); err != nil {
+				return nil, fmt.Errorf("lifecycle: model inputs of %s: %w", st.Series, err)
+			}
+		}
+		if len(c.StatExog) > 0 {
+			return nil, fmt.Errorf("lifecycle: static variables %q are not available in the stream", c.StatExog)
+		}
+		ds.Train = append(ds.Train, s)
+		if ds.From.IsZero() || times[0].Before(ds.From) {
+			ds.From = times[0]
+		}
+		if times[tn-1].After(ds.To) {
+			ds.To = times[tn-1]
 		}
 	}
 	return ds, nil

@@ -29,7 +29,9 @@ var (
 type FitRequest struct {
 	Blob        []byte
 	FromScratch bool
-	Series      [][]float64
+	// Series are the training series with their exogenous variables in
+	// the order of the model's lists.
+	Series []train.Series
 	// Training hyper-parameters (engine/train's, NeuralForecast's names).
 	Steps            int
 	LearningRate     float64
@@ -105,7 +107,7 @@ func fit(ctx context.Context, req *FitRequest) (*FitResult, error) {
 	}
 	cfg.GradClipNorm = req.GradClipNorm
 	cfg.Seed = req.Seed
-	tr, err := train.NewTrainer(m, req.Series, cfg)
+	tr, err := train.NewTrainerSeries(m, req.Series, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("lifecycle: fit: %w", err)
 	}

@@ -12,19 +12,38 @@ import (
 	"github.com/streamcast/streamcast/engine/registry"
 )
 
-// Forecaster returns the serving form of a registry version: a
-// model.Forecaster named by the model kind, versioned
-// registry.VersionString (e.g. "mlp" and "3-8f3a2c1d").
-func Forecaster(l *model.Loaded, m registry.Meta) forecast.Forecaster {
-	return model.NewForecaster(l.Model, m.VersionString())
+// ServeFunc builds the serving form of a network: a forecaster named by the
+// model kind and versioned as given (the pipeline's adapter, which builds
+// exogenous inputs from the stored history; see PlainServe).
+type ServeFunc func(m model.Model, version string) (forecast.Forecaster, error)
+
+// TimedForecaster is a forecaster whose inputs depend on the event time of
+// each history's newest value (calendar inputs); Score and the pipeline
+// call ForecastAt when a model implements it.
+type TimedForecaster interface {
+	forecast.Forecaster
+	ForecastAt(dst, q []float64, histories [][]float64, last []time.Time, h int) error
+}
+
+// PlainServe serves networks without exogenous inputs through
+// engine/model's Forecaster.
+func PlainServe(m model.Model, version string) (forecast.Forecaster, error) {
+	if m.Common().HasExog() {
+		return nil, fmt.Errorf("lifecycle: %s takes exogenous inputs; PlainServe cannot build them", m.Kind())
+	}
+	return model.NewForecaster(m, version), nil
 }
 
 // NewFollower returns a registry.Watcher that installs every new current
-// version into swap; onSwap, if non-nil, is called after each swap (with
+// version into swap, served by serve and versioned registry.VersionString
+// (e.g. "3-8f3a2c1d"); onSwap, if non-nil, is called after each swap (with
 // the previous and new model), e.g. to update metrics and reset drift.
-func NewFollower(reg *registry.Registry, swap *Swap, interval time.Duration, onSwap func(old, cur forecast.Forecaster, m registry.Meta), log *slog.Logger) *registry.Watcher {
+func NewFollower(reg *registry.Registry, swap *Swap, serve ServeFunc, interval time.Duration, onSwap func(old, cur forecast.Forecaster, m registry.Meta), log *slog.Logger) *registry.Watcher {
 	return &registry.Watcher{Registry: reg, Interval: interval, Log: log, Apply: func(_ context.Context, l *model.Loaded, m registry.Meta) error {
-		f := Forecaster(l, m)
+		f, err := serve(l.Model, m.VersionString())
+		if err != nil {
+			return err
+		}
 		old, err := swap.Set(f)
 		if err != nil {
 			return err

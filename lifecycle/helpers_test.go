@@ -155,7 +155,7 @@ func (e *env) retrainer(t testing.TB, cfg RetrainConfig, f Fitter) *Retrainer {
 	if cfg.Owner == "" {
 		cfg.Owner = "test-" + t.Name()
 	}
-	r, err := NewRetrainer(cfg, e.reg, &RedisHistories{Store: e.store, Redis: e.rdb}, f, nil, nil, nil)
+	r, err := NewRetrainer(cfg, Deps{Registry: e.reg, Data: &RedisHistories{Store: e.store, Redis: e.rdb}, Fitter: f})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,6 +176,7 @@ type Retrainer struct {
 	reg     *registry.Registry
 	data    HistorySource
 	fitter  Fitter
+	serve   ServeFunc
 	metrics *RetrainMetrics
 	log     *slog.Logger
 	drift   *Drift
@@ -192,19 +193,38 @@ type Retrainer struct {
 	beforeFit func()
 }
 
-// NewRetrainer builds a retrainer; metrics and log may be nil, drift may
-// be nil (no drift trigger).
-func NewRetrainer(cfg RetrainConfig, reg *registry.Registry, data HistorySource, fitter Fitter, metrics *RetrainMetrics, drift *Drift, log *slog.Logger) (*Retrainer, error) {
+// Deps are a Retrainer's collaborators.
+type Deps struct {
+	// Registry stores the versions (required).
+	Registry *registry.Registry
+	// Data reads the series histories (required).
+	Data HistorySource
+	// Fitter trains (required).
+	Fitter Fitter
+	// Serve builds the serving form of champion and challenger, which are
+	// scored exactly as they are served (default PlainServe).
+	Serve ServeFunc
+	// Metrics, Drift (the drift trigger) and Log are optional.
+	Metrics *RetrainMetrics
+	Drift   *Drift
+	Log     *slog.Logger
+}
+
+// NewRetrainer builds a retrainer.
+func NewRetrainer(cfg RetrainConfig, d Deps) (*Retrainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if reg == nil || data == nil || fitter == nil {
+	if d.Registry == nil || d.Data == nil || d.Fitter == nil {
 		return nil, errors.New("lifecycle: NewRetrainer needs a registry, a history source and a fitter")
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Retrainer{cfg: cfg.withDefaults(), reg: reg, data: data, fitter: fitter, metrics: metrics, drift: drift, log: log,
+	if d.Serve == nil {
+		d.Serve = PlainServe
+	}
+	return &Retrainer{cfg: cfg.withDefaults(), reg: d.Registry, data: d.Data, fitter: d.Fitter, serve: d.Serve, metrics: d.Metrics, drift: d.Drift, log: d.Log,
 		kick: make(chan struct{}, 1)}, nil
 }
 
@@ -354,6 +374,10 @@ func (r *Retrainer) round(ctx context.Context, token int64, why string) Outcome 
 		return Outcome{Result: "skipped", Reason: "no_model", Parent: cur, Err: err}
 	}
 	c := champ.Model.Common()
+	champF, err := r.serve(champ.Model, meta.VersionString())
+	if err != nil {
+		return Outcome{Result: "skipped", Reason: "no_model", Parent: cur, Err: err}
+	}
 	sched, err := r.reg.Schedule(ctx)
 	if err != nil {
 		return Outcome{Result: "skipped", Reason: "no_data", Parent: cur, Err: err}
@@ -363,7 +387,7 @@ func (r *Retrainer) round(ctx context.Context, token int64, why string) Outcome 
 		return Outcome{Result: "skipped", Reason: "no_data", Parent: cur, Err: err}
 	}
 	seed := r.cfg.Seed + uint64(cur)
-	ds, err := BuildDataset(ctx, r.data, names, r.cfg.MaxSeries, seed, c.InputSize, c.H, r.cfg.Holdout)
+	ds, err := BuildDataset(ctx, r.data, names, r.cfg.MaxSeries, seed, c, champF.InputSize(), r.cfg.Holdout)
 	if err != nil {
 		return Outcome{Result: "skipped", Reason: "no_data", Parent: cur, Err: err}
 	}
@@ -397,11 +421,15 @@ func (r *Retrainer) round(ctx context.Context, token int64, why string) Outcome 
 	if err != nil {
 		return r.reject(ctx, token, cur, sched.Observed, "error", nil, res.Steps, err)
 	}
-	cm, cs, err := Score(model.NewForecaster(champ.Model, meta.VersionString()), ds, c.H)
+	cm, cs, err := Score(champF, ds, c.H)
 	if err != nil {
 		return Outcome{Result: "skipped", Reason: "error", Parent: cur, Err: fmt.Errorf("scoring the champion: %w", err)}
 	}
-	nm, ns, err := Score(model.NewForecaster(chal.Model, "challenger"), ds, c.H)
+	chalF, err := r.serve(chal.Model, "challenger")
+	if err != nil {
+		return r.reject(ctx, token, cur, sched.Observed, "error", nil, res.Steps, err)
+	}
+	nm, ns, err := Score(chalF, ds, c.H)
 	if err != nil || !finite(nm) || !finite(ns) {
 		return r.reject(ctx, token, cur, sched.Observed, "diverged", nil, res.Steps, fmt.Errorf("challenger forecasts: MAE %v sMAPE %v: %v", nm, ns, err))
 	}
@@ -471,7 +499,8 @@ func (r *Retrainer) reject(ctx context.Context, token, parent, observed int64, r
 	return Outcome{Result: "rejected", Reason: reason, Parent: parent, Scores: sc, Steps: steps, Err: err}
 }
 
-// Score forecasts every hold-out window of ds with f and returns the MAE
+// Score forecasts every hold-out window of ds with f (ForecastAt for a
+// TimedForecaster) and returns the point forecasts' MAE
 // and the sMAPE (percent) over all windows and steps:
 //
 //	MAE = (1/(W·H)) Σ_w Σ_j |y_wj − ŷ_wj|,   sMAPE = (1/(W·H)) Σ_w Σ_j 200|y_wj − ŷ_wj| / (|y_wj| + |ŷ_wj|).
@@ -483,7 +512,12 @@ func Score(f forecast.Forecaster, ds *Dataset, h int) (mae, smape float64, err e
 	for i := 0; i < len(ds.Inputs); i += chunk {
 		in := ds.Inputs[i:min(i+chunk, len(ds.Inputs))]
 		out := dst[:len(in)*h]
-		if err := f.Forecast(out, in, h); err != nil {
+		if tf, ok := f.(TimedForecaster); ok {
+			err = tf.ForecastAt(out, nil, in, ds.Last[i:i+len(in)], h)
+		} else {
+			err = f.Forecast(out, in, h)
+		}
+		if err != nil {
 			return 0, 0, err
 		}
 		ys := ds.Targets[i*h : i*h+len(out)]

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/registry"
 )
 
@@ -46,11 +47,12 @@ func TestRetrainPromotesBetterChallenger(t *testing.T) {
 	// The promoted model scores as recorded on the hold-out.
 	l, _, _ := e.reg.Load(ctx, out.Version)
 	names, _ := (&RedisHistories{Store: e.store, Redis: e.rdb}).Series(ctx)
-	ds, err := BuildDataset(ctx, &RedisHistories{Store: e.store, Redis: e.rdb}, names, 0, 1, 24, 6, 1)
+	ds, err := BuildDataset(ctx, &RedisHistories{Store: e.store, Redis: e.rdb}, names, 0, 1, l.Model.Common(), 24, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mae, _, err := Score(Forecaster(l, meta), ds, 6)
+	f, _ := PlainServe(l.Model, meta.VersionString())
+	mae, _, err := Score(f, ds, 6)
 	if err != nil || math.Abs(mae-sc.MAE) > 1e-9 {
 		t.Fatalf("re-scored MAE %v, recorded %v (%v)", mae, sc.MAE, err)
 	}
@@ -273,18 +275,19 @@ func TestDatasetSplit(t *testing.T) {
 	if err != nil || len(names) != 3 || names[0] != "syn-0" {
 		t.Fatalf("series %v %v", names, err)
 	}
-	ds, err := BuildDataset(ctx, src, names, 2, 9, 10, 5, 2)
+	c := model.Common{InputSize: 10, H: 5}
+	ds, err := BuildDataset(ctx, src, names, 2, 9, c, 10, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st, _ := e.store.States(ctx, names)
 	// 2 sampled series × 2 hold-out windows; training keeps 40 − 10 values.
-	if ds.Series != 2 || len(ds.Inputs) != 4 || len(ds.Targets) != 20 || len(ds.Train) != 2 || len(ds.Train[0]) != 30 {
+	if ds.Series != 2 || len(ds.Inputs) != 4 || len(ds.Targets) != 20 || len(ds.Train) != 2 || len(ds.Train[0].Y) != 30 {
 		t.Fatalf("dataset: %d series, %d inputs, %d targets, %d train", ds.Series, len(ds.Inputs), len(ds.Targets), len(ds.Train))
 	}
 	var v []float64
 	for i := range names {
-		if equal(ds.Train[0], st[i].Values[:30]) {
+		if equal(ds.Train[0].Y, st[i].Values[:30]) {
 			v = st[i].Values
 		}
 	}
@@ -292,11 +295,14 @@ func TestDatasetSplit(t *testing.T) {
 		t.Fatal("training part is no series' prefix")
 	}
 	// Most recent window first: inputs [25, 35) → targets [35, 40).
+	if !ds.Last[0].Equal(tStart.Add(34*time.Hour)) || !ds.Last[1].Equal(tStart.Add(29*time.Hour)) {
+		t.Fatalf("input end times %v", ds.Last)
+	}
 	if !equal(ds.Inputs[0], v[25:35]) || !equal(ds.Targets[:5], v[35:40]) || !equal(ds.Inputs[1], v[20:30]) || !equal(ds.Targets[5:10], v[30:35]) {
 		t.Fatal("hold-out windows are not the most recent ones")
 	}
 	// Sampling is seeded.
-	ds2, _ := BuildDataset(ctx, src, names, 2, 9, 10, 5, 2)
+	ds2, _ := BuildDataset(ctx, src, names, 2, 9, c, 10, 2)
 	if !equal(ds2.Targets, ds.Targets) {
 		t.Fatal("same seed, different sample")
 	}
