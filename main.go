@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/streamcast/streamcast/engine/cli"
+	"github.com/streamcast/streamcast/lifecycle"
 	"github.com/streamcast/streamcast/pipeline"
 )
 
@@ -35,6 +36,7 @@ var commands = []command{
 	{"cv", "rolling-origin cross-validation of a model kind on a file (NeuralForecast's cross_validation)", cli.CVMain},
 	{"eval", "score a model kind on a reference benchmark (etth1, m4-hourly) under its published protocol", cli.EvalMain},
 	{"plot", "plot a series' history, a forecast with prediction intervals and actuals to a PNG", cli.PlotMain},
+	{"model", "model registry: model list | show | promote | rollback | push", pipeline.ModelMain},
 	{"bench", "benchmarks: bench pipeline | train | predict | load | features", benchMain},
 }
 
@@ -47,6 +49,7 @@ var benchCommands = []command{
 }
 
 func main() {
+	lifecycle.MaybeServeWorker() // background training worker (run --train-isolation process)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(exitCode(dispatch(ctx, commands, os.Args[1:], os.Stdout, os.Stderr), os.Stderr))

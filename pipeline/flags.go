@@ -91,13 +91,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Kafka.User, "kafka-user", c.Kafka.User, "Kafka SASL user")
 	fs.StringVar(&c.Kafka.PasswordFile, "kafka-password-file", c.Kafka.PasswordFile, "file holding the Kafka SASL password (or env "+EnvKafkaPassword+")")
 
-	fs.Var(listValue{&c.Redis}, "redis", "Redis `host:port,...`: one node, Cluster seed nodes, or Sentinels with --redis-master")
-	fs.StringVar(&c.RedisMaster, "redis-master", c.RedisMaster, "Redis Sentinel master name (empty = no Sentinel)")
-	fs.IntVar(&c.RedisDB, "redis-db", c.RedisDB, "Redis database number (not for Cluster)")
-	fs.StringVar(&c.RedisAuth.User, "redis-user", c.RedisAuth.User, "Redis ACL user (empty = default user)")
-	fs.StringVar(&c.RedisAuth.PasswordFile, "redis-password-file", c.RedisAuth.PasswordFile, "file holding the Redis password (or env "+EnvRedisPassword+")")
-	registerTLS(fs, "redis-tls", &c.RedisAuth.TLS, "Redis")
-	fs.StringVar(&c.KeyPrefix, "key-prefix", c.KeyPrefix, "prefix of every Redis key written")
+	c.registerRedisFlags(fs)
 
 	fs.StringVar(&c.Model, "model", c.Model, "forecasting model: naive, snaive, or neural (or the file's kind, e.g. mlp) with --model-file")
 	fs.StringVar(&c.ModelFile, "model-file", c.ModelFile, "trained network to serve with --model neural (from `streamcast train`)")
@@ -120,6 +114,18 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RetryMax, "retry-max", c.RetryMax, "max backoff after transient failures")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+}
+
+// registerRedisFlags defines the Redis connection flags and --key-prefix
+// (shared by run and the model commands).
+func (c *Config) registerRedisFlags(fs *flag.FlagSet) {
+	fs.Var(listValue{&c.Redis}, "redis", "Redis `host:port,...`: one node, Cluster seed nodes, or Sentinels with --redis-master")
+	fs.StringVar(&c.RedisMaster, "redis-master", c.RedisMaster, "Redis Sentinel master name (empty = no Sentinel)")
+	fs.IntVar(&c.RedisDB, "redis-db", c.RedisDB, "Redis database number (not for Cluster)")
+	fs.StringVar(&c.RedisAuth.User, "redis-user", c.RedisAuth.User, "Redis ACL user (empty = default user)")
+	fs.StringVar(&c.RedisAuth.PasswordFile, "redis-password-file", c.RedisAuth.PasswordFile, "file holding the Redis password (or env "+EnvRedisPassword+")")
+	registerTLS(fs, "redis-tls", &c.RedisAuth.TLS, "Redis")
+	fs.StringVar(&c.KeyPrefix, "key-prefix", c.KeyPrefix, "prefix of every Redis key written")
 }
 
 func registerTLS(fs *flag.FlagSet, p string, t *TLSConfig, what string) {
