@@ -35,7 +35,7 @@ func StepBucket(k int) string {
 // MaxVersions versions), never a series.
 type EvalMetrics struct {
 	// AbsErrorSum and Scored give the online MAE of a bucket and version:
-	// rate(streamcast_online_abs_error_sum[5m]) / rate(streamcast_online_scored_total[5m]).
+	// rate(streamcast_online_abs_error_total[5m]) / rate(streamcast_online_scored_total[5m]).
 	AbsErrorSum *prometheus.CounterVec
 	Scored      *prometheus.CounterVec
 	// MAE is the cumulative MAE of the bucket and version since it was
@@ -51,7 +51,7 @@ type EvalMetrics struct {
 // NewEvalMetrics registers the metrics on reg.
 func NewEvalMetrics(reg prometheus.Registerer) (*EvalMetrics, error) {
 	m := &EvalMetrics{
-		AbsErrorSum: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "streamcast_online_abs_error_sum",
+		AbsErrorSum: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "streamcast_online_abs_error_total",
 			Help: "Sum of |observed - forecast| of scored forecasts, by step-ahead bucket and model version."}, []string{"step_bucket", "model_version"}),
 		Scored: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "streamcast_online_scored_total",
 			Help: "Forecasts scored against the observation of their target time, by step-ahead bucket and model version."}, []string{"step_bucket", "model_version"}),

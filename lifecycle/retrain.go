@@ -347,7 +347,11 @@ func (r *Retrainer) account(why string, out Outcome) {
 		r.log.Info("retrainer: challenger rejected", "trigger", why, "reason", out.Reason, "parent", out.Parent,
 			"scores", out.Scores, "err", out.Err)
 	case "skipped":
-		if out.Err != nil {
+		switch {
+		case out.Err == nil:
+		case out.Reason == "no_data" || out.Reason == "stopped":
+			r.log.Info("retrainer: round skipped", "trigger", why, "reason", out.Reason, "err", out.Err)
+		default:
 			r.log.Warn("retrainer: round skipped", "trigger", why, "reason", out.Reason, "err", out.Err)
 		}
 	}

@@ -62,6 +62,8 @@ func harnessFlags(fs *flag.FlagSet, h *harness) *string {
 	fs.DurationVar(&h.MaxWait, "max-wait", DefaultConfig().MaxWait, "max wait to fill a partition batch after its first message")
 	fs.StringVar(&h.Compression, "compression", DefaultConfig().Compression, "compression of forecast batches: snappy, lz4, zstd, gzip, none")
 	fs.BoolVar(&h.JSON, "json", h.JSON, "print the JSON summary as the last line of stdout")
+	h.Lifecycle = defaultLifecycle()
+	h.Lifecycle.registerFlags(fs)
 	logLevel := "warn"
 	fs.StringVar(&logLevel, "log-level", logLevel, "log level: debug, info, warn, error")
 	return &logLevel

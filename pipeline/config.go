@@ -109,6 +109,10 @@ type Config struct {
 	LogLevel string
 	// LogFormat is text or json. Default: json.
 	LogFormat string
+
+	// Lifecycle configures the model registry, retraining, online
+	// evaluation and alerts (see LifecycleConfig).
+	Lifecycle LifecycleConfig
 }
 
 // KafkaSecurity configures TLS and SASL towards the Kafka brokers.
@@ -185,6 +189,7 @@ func DefaultConfig() Config {
 		StartupTimeout:    15 * time.Second,
 		LogLevel:          "info",
 		LogFormat:         "json",
+		Lifecycle:         defaultLifecycle(),
 	}
 }
 
@@ -193,6 +198,9 @@ func (c *Config) topics() []string {
 	ts := []string{c.InputTopic, c.OutputTopic, c.dlqTopic()}
 	if c.LateTopic != "" && c.LateTopic != c.dlqTopic() {
 		ts = append(ts, c.LateTopic)
+	}
+	if c.Lifecycle.AlertTopic != "" {
+		ts = append(ts, c.Lifecycle.AlertTopic)
 	}
 	return ts
 }
@@ -310,8 +318,8 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.Model) == "" {
 		bad("--model: a model name is required")
 	}
-	if isNeuralKind(c.Model) && c.ModelFile == "" {
-		bad("--model %s needs --model-file (a file made by `streamcast train`)", c.Model)
+	if isNeuralKind(c.Model) && c.ModelFile == "" && c.Lifecycle.Registry == "" {
+		bad("--model %s needs --model-file (a file made by `streamcast train`) or --registry", c.Model)
 	}
 	if c.ModelFile != "" && !isNeuralKind(c.Model) {
 		bad("--model-file is served with --model neural (or the file's model kind), not --model %s", c.Model)
@@ -376,6 +384,7 @@ func (c *Config) Validate() error {
 	default:
 		bad("--log-format: %q is not text or json", c.LogFormat)
 	}
+	c.Lifecycle.validate(c, bad)
 	if len(errs) == 0 {
 		return nil
 	}

@@ -114,6 +114,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RetryMax, "retry-max", c.RetryMax, "max backoff after transient failures")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	c.Lifecycle.registerFlags(fs)
 }
 
 // registerRedisFlags defines the Redis connection flags and --key-prefix

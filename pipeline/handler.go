@@ -110,10 +110,20 @@ type Handler struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
+	// observe, if set, sees every acknowledged batch before OnAck (the
+	// model lifecycle: online evaluation, alerts, retraining counts).
+	observe func(*BatchReport)
+
 	pool sync.Pool
 }
 
 var _ ingest.BatchHandler = (*Handler)(nil)
+
+// snapshotter is a model replaced while serving (lifecycle.Swap): the
+// handler takes one snapshot per batch.
+type snapshotter interface {
+	Snapshot() forecast.Forecaster
+}
 
 type scratch struct {
 	obs     []features.Observation
@@ -155,6 +165,13 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	}
 	defer h.pool.Put(s)
 	h.Metrics.BatchSize.Observe(float64(len(b.Messages)))
+	// One model for the whole batch: with a hot-swappable model (a
+	// registry), a batch in flight during a swap finishes on the model it
+	// started with, and its forecasts carry that model's name and version.
+	model := h.Model
+	if sn, ok := model.(snapshotter); ok {
+		model = sn.Snapshot()
+	}
 
 	// 1. Decode; poison messages are collected for the DLQ.
 	s.obs, s.msgIdx, s.rejects, s.lates = grow(s.obs, len(b.Messages))[:0], s.msgIdx[:0], s.rejects[:0], s.lates[:0]
@@ -176,7 +193,7 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	}
 
 	// 2. Apply all good observations in one round trip.
-	tail := min(h.Model.InputSize(), h.Store.Config().History)
+	tail := min(model.InputSize(), h.Store.Config().History)
 	tail = max(tail, 1)
 	s.results = grow(s.results, len(s.obs))
 	t0 := time.Now()
@@ -224,7 +241,7 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 
 	// 4. Forecast (a series the model fails on goes to the DLQ).
 	hz := h.Horizon
-	n, levels := h.forecast(s, b, hz)
+	n, levels := h.forecast(s, b, model, hz)
 	nq := len(levels)
 	s.applied = s.applied[:0]
 	for _, i := range s.fcIdx {
@@ -238,7 +255,7 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	issued := h.now().UTC()
 	s.fcs = grow(s.fcs, n)
 	s.points = grow(s.points, n*hz)
-	name, version := h.Model.Name(), h.Model.Version()
+	name, version := model.Name(), model.Version()
 	for k, i := range s.fcIdx {
 		ob := &s.obs[i]
 		origin := ob.TS.UTC()
@@ -286,9 +303,15 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	}
 	h.Metrics.Forecasts.Add(float64(n))
 	h.Metrics.LastProcessed.Set(float64(ackAt.UnixNano()) / 1e9)
-	if h.OnAck != nil {
-		h.OnAck(&BatchReport{Partition: b.Partition, Applied: s.applied, Forecasts: s.fcs[:n], Latencies: s.lat,
-			Duplicates: s.dups, Late: s.late, DLQ: len(s.rejects)})
+	if h.observe != nil || h.OnAck != nil {
+		r := &BatchReport{Partition: b.Partition, Applied: s.applied, Forecasts: s.fcs[:n], Latencies: s.lat,
+			Duplicates: s.dups, Late: s.late, DLQ: len(s.rejects)}
+		if h.observe != nil {
+			h.observe(r)
+		}
+		if h.OnAck != nil {
+			h.OnAck(r)
+		}
 	}
 	return nil
 }
@@ -299,11 +322,11 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 // fails, each series is forecast alone, and a series whose call fails or
 // whose forecast (mean or quantile) is not finite goes to the DLQ; s.fcIdx,
 // s.hist, s.dst and s.q are compacted to the kept ones, in order.
-func (h *Handler) forecast(s *scratch, b *ingest.Batch, hz int) (int, []float64) {
+func (h *Handler) forecast(s *scratch, b *ingest.Batch, model forecast.Forecaster, hz int) (int, []float64) {
 	n := len(s.hist)
 	s.dst = grow(s.dst, n*hz)
 	var levels []float64
-	wf, windowed := h.Model.(WindowForecaster)
+	wf, windowed := model.(WindowForecaster)
 	if windowed {
 		levels = wf.Quantiles()
 	}
@@ -321,7 +344,7 @@ func (h *Handler) forecast(s *scratch, b *ingest.Batch, hz int) (int, []float64)
 	// run forecasts the series [lo, hi) of the batch.
 	run := func(lo, hi int) error {
 		if !windowed {
-			return h.Model.Forecast(s.dst[lo*hz:hi*hz], s.hist[lo:hi], hz)
+			return model.Forecast(s.dst[lo*hz:hi*hz], s.hist[lo:hi], hz)
 		}
 		var q []float64
 		if nq > 0 {
@@ -344,11 +367,11 @@ func (h *Handler) forecast(s *scratch, b *ingest.Batch, hz int) (int, []float64)
 		qrow := s.q[k*hz*nq : (k+1)*hz*nq]
 		reason, detail := "", ""
 		if batchErr != nil && s.fcErr[k] != nil {
-			reason, detail = ReasonForecastFailed, fmt.Sprintf("model %s: %v", h.Model.Name(), s.fcErr[k])
+			reason, detail = ReasonForecastFailed, fmt.Sprintf("model %s: %v", model.Name(), s.fcErr[k])
 		} else if j, v, ok := firstNonFinite(row); ok {
-			reason, detail = ReasonForecastNotFinite, fmt.Sprintf("model %s: step %d of the forecast is %v", h.Model.Name(), j+1, v)
+			reason, detail = ReasonForecastNotFinite, fmt.Sprintf("model %s: step %d of the forecast is %v", model.Name(), j+1, v)
 		} else if j, v, ok := firstNonFinite(qrow); ok {
-			reason, detail = ReasonForecastNotFinite, fmt.Sprintf("model %s: step %d quantile %v of the forecast is %v", h.Model.Name(), j/nq+1, levels[j%nq], v)
+			reason, detail = ReasonForecastNotFinite, fmt.Sprintf("model %s: step %d quantile %v of the forecast is %v", model.Name(), j/nq+1, levels[j%nq], v)
 		}
 		if reason != "" {
 			s.rejects = append(s.rejects, ingest.Rejected{Msg: b.Messages[s.msgIdx[i]], Reason: reason, Detail: truncate(detail, 200)})

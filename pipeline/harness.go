@@ -47,6 +47,9 @@ type harness struct {
 	JSON        bool
 	Progress    bool
 	Name        string // "demo" or "bench"
+	// Lifecycle configures the registry, retraining and alerts; a
+	// retraining flag without --registry uses the registry "demo".
+	Lifecycle LifecycleConfig
 }
 
 type runOutcome struct {
@@ -100,7 +103,11 @@ func (h *harness) run(ctx context.Context, stderr io.Writer, log *slog.Logger) (
 		return nil, err
 	}
 	defer cleanupModel()
-	kc, err := devkafka.Start(devkafka.Options{Partitions: h.Partitions, Topics: []string{harnessIn, harnessOut, harnessDLQ}})
+	topics := []string{harnessIn, harnessOut, harnessDLQ}
+	if h.Lifecycle.AlertTopic != "" {
+		topics = append(topics, h.Lifecycle.AlertTopic)
+	}
+	kc, err := devkafka.Start(devkafka.Options{Partitions: h.Partitions, Topics: topics})
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +125,10 @@ func (h *harness) run(ctx context.Context, stderr io.Writer, log *slog.Logger) (
 	}
 	if h.Compression != "" {
 		cfg.Compression = h.Compression
+	}
+	cfg.Lifecycle = h.Lifecycle
+	if cfg.Lifecycle.retrains() && cfg.Lifecycle.Registry == "" {
+		cfg.Lifecycle.Registry = "demo"
 	}
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.SessionTimeout = 6 * time.Second
@@ -216,8 +227,13 @@ loop:
 		case <-tick.C:
 			if h.Progress {
 				pr := stats.Snapshot()
-				fmt.Fprintf(stderr, "%s %5.1fs  events %8d  %8.0f ev/s  forecasts %8d  latency p50 %6.2f ms p99 %6.2f ms  online MAE %.4f  dlq %d late %d\n",
+				fmt.Fprintf(stderr, "%s %5.1fs  events %8d  %8.0f ev/s  forecasts %8d  latency p50 %6.2f ms p99 %6.2f ms  online MAE %.4f  dlq %d late %d",
 					h.Name, pr.Elapsed.Seconds(), pr.Processed, pr.Rate, pr.Forecasts, pr.P50, pr.P99, pr.MAE, pr.DLQ, pr.Late)
+				if cfg.Lifecycle.Registry != "" {
+					ls := p.Lifecycle()
+					fmt.Fprintf(stderr, "  model %s@%s  retrains %d promoted %d rejected %d", p.Model().Name(), p.Model().Version(), ls.Retrains, ls.Promotions, ls.Rejections)
+				}
+				fmt.Fprintln(stderr)
 			}
 		case <-poll.C:
 			if prodFinished && stats.Processed() >= prod.produced.Load() {
@@ -232,6 +248,7 @@ loop:
 	}
 	out.Summary = stats.Summary(prod.produced.Load(), elapsed)
 	out.Summary.Model, out.Summary.ModelVersion = p.Model().Name(), p.Model().Version()
+	out.Summary.addLifecycle(p.Lifecycle())
 	out.Summary.Horizon, out.Summary.Series, out.Summary.Partitions = h.Horizon, h.Series, h.Partitions
 	out.Summary.Dataset, out.Summary.Redis, out.Summary.RatePerS = ds.Name(), redisDesc, h.Rate
 	return out, nil
@@ -347,6 +364,15 @@ func printSummary(stdout, stderr io.Writer, o *runOutcome, asJSON bool) error {
 	fmt.Fprintf(w, "         model %s@%s horizon %d; online 1-step MAE %.4f (naive last-value %.4f) over %d forecasts\n",
 		s.Model, s.ModelVersion, s.Horizon, s.MAE, s.MAENaive, s.MAEScored)
 	fmt.Fprintf(w, "         dataset %s, %d series, %d partitions, redis %s\n", s.Dataset, s.Series, s.Partitions, s.Redis)
+	if n := len(s.OnlineMAESteps); n > 0 {
+		fmt.Fprintf(w, "         online MAE by step ahead: +1 %.4f … +%d %.4f over %d scored forecasts\n", s.OnlineMAESteps[0], n, s.OnlineMAESteps[n-1], s.OnlineScored)
+	}
+	if s.Retrains+s.ModelSwaps > 0 {
+		fmt.Fprintf(w, "         model lifecycle: %d retrains, %d promotions, %d rejections, %d versions hot-swapped\n", s.Retrains, s.Promotions, s.Rejections, s.ModelSwaps)
+	}
+	for name, c := range s.Alerts {
+		fmt.Fprintf(w, "         alerts to %s: %d sent, %d failed, %d dropped, %d retries\n", name, c.Sent, c.Failed, c.Dropped, c.Retries)
+	}
 	if asJSON {
 		b, err := json.Marshal(s)
 		if err != nil {

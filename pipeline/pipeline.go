@@ -14,6 +14,7 @@ import (
 	"github.com/streamcast/streamcast/engine/forecast"
 	"github.com/streamcast/streamcast/features"
 	"github.com/streamcast/streamcast/ingest"
+	"github.com/streamcast/streamcast/lifecycle"
 	"github.com/streamcast/streamcast/sink"
 )
 
@@ -52,6 +53,7 @@ type Pipeline struct {
 	http     *HTTPServer
 	ready    *Readiness
 	model    forecast.Forecaster
+	lc       *lifecycleParts
 }
 
 // New validates cfg, checks the brokers (and credentials) and Redis, loads
@@ -83,7 +85,9 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	defer cancel()
 
 	var model forecast.Forecaster
-	if isNeuralKind(cfg.Model) {
+	if cfg.Lifecycle.Registry != "" {
+		// served from the registry, read once Redis is connected
+	} else if isNeuralKind(cfg.Model) {
 		nm, err := loadNeural(cfg.Model, cfg.ModelFile, cfg.Freq)
 		if err != nil {
 			return nil, fmt.Errorf("%w: --model-file: %w", ErrConfig, err)
@@ -95,10 +99,9 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	} else if model, err = forecast.New(cfg.Model, forecast.Options{Season: cfg.Season}); err != nil {
 		return nil, fmt.Errorf("%w: --model: %w", ErrConfig, err)
 	}
-	if model.InputSize() > cfg.History {
+	if model != nil && model.InputSize() > cfg.History {
 		return nil, fmt.Errorf("%w: model %s needs %d values (its input window plus the span of its derived inputs) but --history is %d", ErrConfig, cfg.Model, model.InputSize(), cfg.History)
 	}
-	p.model = model
 
 	kc, err := NewKafkaClients(&cfg)
 	if err != nil {
@@ -116,6 +119,20 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 		}
 		p.ownRedis = true
 	}
+	var lc lifecycleParts
+	if cfg.Lifecycle.Registry != "" {
+		var f forecast.Forecaster
+		var cur int64
+		if lc.reg, f, cur, err = registryModel(sctx, &cfg, p.rdb); err != nil {
+			return nil, err
+		}
+		if lc.swap, err = lifecycle.NewSwap(f, fitsConfig(&cfg)); err != nil {
+			return nil, fmt.Errorf("%w: registry %q: %w", ErrConfig, cfg.Lifecycle.Registry, err)
+		}
+		model = lc.swap
+		lc.current = cur
+	}
+	p.model = model
 	store, err := features.NewStoreWithOptions(p.rdb, featuresConfig(&cfg), features.StoreOptions{CacheSeries: cfg.StateCache})
 	if err != nil {
 		return nil, fmt.Errorf("feature store: %w", err)
@@ -131,6 +148,9 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	p.metrics.ModelInfo.WithLabelValues(model.Name(), model.Version()).Set(1)
+	if p.lc, err = p.buildLifecycle(&cfg, lc, store, kc, log); err != nil {
+		return nil, err
+	}
 
 	codec, _ := parseCompression(cfg.Compression) // checked by Validate
 	p.out, err = sink.NewKafkaSink(sink.KafkaSinkConfig{Brokers: cfg.Brokers, Topic: cfg.OutputTopic, Transport: kc.NewTransport(), Logger: log,
@@ -163,6 +183,7 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	p.handler = &Handler{
 		Codec: &ingest.JSONCodec{}, Store: store, Model: model, Horizon: cfg.Horizon, Freq: cfg.Freq,
 		Out: out, Latest: lat, DLQ: p.dlq, Late: late, Metrics: p.metrics, Log: log, OnAck: o.OnAck,
+		observe: p.lc.observe,
 	}
 	p.source, err = ingest.NewKafkaSource(ingest.SourceConfig{
 		Brokers: cfg.Brokers, Topic: cfg.InputTopic, GroupID: cfg.Group, Dialer: kc.Dialer(),
@@ -225,6 +246,8 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	} else {
 		httpDone <- nil
 	}
+	lcCtx, stopLC := context.WithCancel(context.Background())
+	lcDone := p.lc.start(lcCtx, p.log)
 	srcCtx, stopSrc := context.WithCancel(context.Background())
 	defer stopSrc()
 	srcDone := make(chan error, 1)
@@ -251,6 +274,10 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			runErr = fmt.Errorf("%w (%v)", ErrShutdownTimeout, p.cfg.ShutdownTimeout)
 		}
 	}
+	// The source has drained: stop retraining, following the registry and
+	// delivering alerts (alerts still queued are counted as dropped).
+	stopLC()
+	<-lcDone
 	if err := p.close(); err != nil && runErr == nil {
 		runErr = err
 	}

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"math"
+
+	"github.com/streamcast/streamcast/sink"
 	"slices"
 	"sync"
 	"time"
@@ -151,6 +153,27 @@ type Summary struct {
 	Redis        string  `json:"redis"`
 	RatePerS     float64 `json:"rate_target"`
 	Seconds      float64 `json:"seconds"`
+	// Model lifecycle (issue 8): trainings, promotions and rejections of
+	// this instance, registry versions hot-swapped into serving, the
+	// progressive online MAE per step ahead (1 … horizon) over every model
+	// version, and alert deliveries per destination.
+	Retrains       int64                       `json:"retrains"`
+	Promotions     int64                       `json:"promotions"`
+	Rejections     int64                       `json:"rejections"`
+	ModelSwaps     int64                       `json:"model_swaps"`
+	OnlineMAESteps []float64                   `json:"online_mae_steps"`
+	OnlineScored   int64                       `json:"online_scored"`
+	Alerts         map[string]sink.AlertCounts `json:"alerts,omitempty"`
+}
+
+// addLifecycle copies the lifecycle counters into the summary.
+func (s *Summary) addLifecycle(l LifecycleStats) {
+	s.Retrains, s.Promotions, s.Rejections, s.ModelSwaps = l.Retrains, l.Promotions, l.Rejections, l.Swaps
+	s.OnlineMAESteps = l.Online.All.MAE
+	for _, n := range l.Online.All.N {
+		s.OnlineScored += n
+	}
+	s.Alerts = l.Alerts
 }
 
 // Summary fills the counters, rates and latency quantiles; elapsed is the
