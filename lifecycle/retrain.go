@@ -182,6 +182,7 @@ type Retrainer struct {
 	drift   *Drift
 
 	pending  atomic.Int64 // observations not yet added to the shared counter
+	training atomic.Bool  // a training or its evaluation is running
 	kick     chan struct{}
 	retrains atomic.Int64
 	promos   atomic.Int64
@@ -245,6 +246,10 @@ func (r *Retrainer) Trigger() {
 func (r *Retrainer) Counts() (retrains, promotions, rejections int64) {
 	return r.retrains.Load(), r.promos.Load(), r.rejects.Load()
 }
+
+// Training reports whether this instance is training (or scoring the
+// challenger) right now.
+func (r *Retrainer) Training() bool { return r.training.Load() }
 
 // Run checks the triggers every Tick until ctx ends.
 func (r *Retrainer) Run(ctx context.Context) error {
@@ -402,6 +407,8 @@ func (r *Retrainer) round(ctx context.Context, token int64, why string) Outcome 
 	}
 
 	r.retrains.Add(1)
+	r.training.Store(true)
+	defer r.training.Store(false)
 	if r.beforeFit != nil {
 		r.beforeFit()
 	}

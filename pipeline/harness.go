@@ -183,6 +183,15 @@ func (h *harness) run(ctx context.Context, stderr io.Writer, log *slog.Logger) (
 	}
 	stats := NewRunStats() // the clock starts here: the streaming phase only
 	p.handler.OnAck = stats.OnAck
+	if rt := p.Retrainer(); rt != nil {
+		p.handler.OnAck = func(r *BatchReport) {
+			if rt.Training() {
+				stats.OnAckTraining(r)
+				return
+			}
+			stats.OnAck(r)
+		}
+	}
 	start := time.Now()
 	runDone := make(chan error, 1)
 	go func() { runDone <- p.Run(pctx) }()
@@ -366,6 +375,9 @@ func printSummary(stdout, stderr io.Writer, o *runOutcome, asJSON bool) error {
 	fmt.Fprintf(w, "         dataset %s, %d series, %d partitions, redis %s\n", s.Dataset, s.Series, s.Partitions, s.Redis)
 	if n := len(s.OnlineMAESteps); n > 0 {
 		fmt.Fprintf(w, "         online MAE by step ahead: +1 %.4f … +%d %.4f over %d scored forecasts\n", s.OnlineMAESteps[0], n, s.OnlineMAESteps[n-1], s.OnlineScored)
+	}
+	if lt := s.LatencyTraining; lt != nil {
+		fmt.Fprintf(w, "         latency while training: p50 %.2f ms, p99 %.2f ms over %d events\n", lt.P50, lt.P99, lt.N)
 	}
 	if s.Retrains+s.ModelSwaps > 0 {
 		fmt.Fprintf(w, "         model lifecycle: %d retrains, %d promotions, %d rejections, %d versions hot-swapped\n", s.Retrains, s.Promotions, s.Rejections, s.ModelSwaps)

@@ -31,6 +31,7 @@ type RunStats struct {
 	dlq      int64
 	fcs      int64
 	lat      []float64 // seconds, all acknowledged applied events
+	trainLat []float64 // the subset acknowledged while a training ran
 	winLat   []float64 // since the last progress snapshot
 
 	pending   map[string]pending
@@ -82,6 +83,15 @@ func (s *RunStats) OnAck(r *BatchReport) {
 			k++
 		}
 	}
+}
+
+// OnAckTraining is OnAck for a batch acknowledged while this instance
+// was training a challenger: its latencies are also reported separately.
+func (s *RunStats) OnAckTraining(r *BatchReport) {
+	s.OnAck(r)
+	s.mu.Lock()
+	s.trainLat = append(s.trainLat, r.Latencies...)
+	s.mu.Unlock()
 }
 
 // Processed is the number of input messages fully handled (any result).
@@ -140,6 +150,13 @@ type Summary struct {
 		P99 float64 `json:"p99"`
 		Max float64 `json:"max"`
 	} `json:"latency_ms"`
+	// LatencyTraining covers the events acknowledged while this instance
+	// was training (absent without retraining).
+	LatencyTraining *struct {
+		P50 float64 `json:"p50"`
+		P99 float64 `json:"p99"`
+		N   int     `json:"n"`
+	} `json:"latency_ms_training,omitempty"`
 	LatencyFrom  string  `json:"latency_from"`
 	MAE          float64 `json:"online_mae"`
 	MAENaive     float64 `json:"online_mae_naive"`
@@ -194,6 +211,13 @@ func (s *RunStats) Summary(eventsIn int64, elapsed time.Duration) Summary {
 	out.Latency.P50, out.Latency.P99 = quantileMS(s.lat, 0.5), quantileMS(s.lat, 0.99)
 	out.Latency.Max = quantileMS(s.lat, 1)
 	out.LatencyFrom = "kafka record timestamp (producer) to forecast acked by Kafka and Redis"
+	if len(s.trainLat) > 0 {
+		out.LatencyTraining = &struct {
+			P50 float64 `json:"p50"`
+			P99 float64 `json:"p99"`
+			N   int     `json:"n"`
+		}{quantileMS(s.trainLat, 0.5), quantileMS(s.trainLat, 0.99), len(s.trainLat)}
+	}
 	if s.scored > 0 {
 		out.MAE = s.absErr / float64(s.scored)
 		out.MAENaive = s.absNaive / float64(s.scored)
