@@ -23,6 +23,7 @@ import (
 func TestMain(m *testing.M) {
 	MaybeServeWorker() // ProcessFitter runs this test binary as its worker
 	maybeRunInstance() // crash tests run retrainer instances as child processes
+	maybeReportPriority()
 	os.Exit(m.Run())
 }
 

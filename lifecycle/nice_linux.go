@@ -1,14 +1,37 @@
 package lifecycle
 
-import "syscall"
+import (
+	"os"
+	"strconv"
+	"syscall"
 
-// lowerPriority adds inc to the process's niceness (best effort: failing
-// to lower one's own priority only costs isolation).
-func lowerPriority(inc int) {
-	cur, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
+	"golang.org/x/sys/unix"
+)
+
+// lowerPriority lowers the CPU priority of every thread of the process
+// (best effort: failing costs isolation only). On Linux niceness and
+// scheduling policy are per thread, and a new thread inherits them from
+// the thread that creates it, so changing every existing thread covers
+// the threads the Go runtime starts later too.
+//
+// nice is the niceness to reach (at least the current one); idle also
+// switches to SCHED_IDLE, under which the threads run only when no
+// normal thread wants the CPU.
+func lowerPriority(nice int, idle bool) {
+	tasks, err := os.ReadDir("/proc/self/task")
 	if err != nil {
 		return
 	}
-	// The raw syscall returns 20 − nice on Linux.
-	_ = syscall.Setpriority(syscall.PRIO_PROCESS, 0, min(19, 20-cur+inc))
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		if nice > 0 {
+			_ = syscall.Setpriority(syscall.PRIO_PROCESS, tid, min(nice, 19))
+		}
+		if idle {
+			_ = unix.SchedSetAttr(tid, &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_IDLE}, 0)
+		}
+	}
 }

@@ -3,4 +3,4 @@
 package lifecycle
 
 // lowerPriority is a no-op outside Linux.
-func lowerPriority(int) {}
+func lowerPriority(int, bool) {}

@@ -267,11 +267,17 @@ func (r *Retrainer) Run(ctx context.Context) error {
 		if n := r.pending.Swap(0); n > 0 {
 			if _, err := r.reg.AddObserved(ctx, n); err != nil {
 				r.pending.Add(n)
+				if ctx.Err() != nil {
+					return nil
+				}
 				r.log.Warn("retrainer: cannot count observations", "err", err)
 			}
 		}
 		why, err := r.due(ctx, forced)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			r.log.Warn("retrainer: cannot read the schedule", "err", err)
 			continue
 		}

@@ -32,9 +32,14 @@ type ProcessFitter struct {
 	Args []string
 	// Threads is the worker's GOMAXPROCS (default 1).
 	Threads int
-	// Nice is added to the worker's scheduling niceness (default 10;
-	// negative: leave it). Linux only.
+	// Nice is the niceness of the worker's threads (default 19, the
+	// lowest priority; negative: leave it). Linux only.
 	Nice int
+	// Idle runs the worker under SCHED_IDLE: it gets CPU only when no
+	// normally scheduled thread wants it (serving latency is then
+	// untouched, but a saturated machine may starve the training into its
+	// timeout). Linux only.
+	Idle bool
 }
 
 var _ Fitter = (*ProcessFitter)(nil)
@@ -43,6 +48,7 @@ type workerRequest struct {
 	Req     FitRequest
 	Threads int
 	Nice    int
+	Idle    bool
 }
 
 type workerResponse struct {
@@ -67,10 +73,10 @@ func (p *ProcessFitter) Fit(ctx context.Context, req *FitRequest) (*FitResult, e
 	}
 	nice := p.Nice
 	if nice == 0 {
-		nice = 10
+		nice = 19
 	}
 	var in bytes.Buffer
-	if err := gob.NewEncoder(&in).Encode(workerRequest{Req: *req, Threads: threads, Nice: nice}); err != nil {
+	if err := gob.NewEncoder(&in).Encode(workerRequest{Req: *req, Threads: threads, Nice: nice, Idle: p.Idle}); err != nil {
 		return nil, fmt.Errorf("lifecycle: encode training request: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, path, p.Args...)
@@ -135,8 +141,8 @@ func ServeWorker(ctx context.Context, r io.Reader, w io.Writer) error {
 	if req.Threads > 0 {
 		runtime.GOMAXPROCS(req.Threads)
 	}
-	if req.Nice > 0 {
-		lowerPriority(req.Nice)
+	if req.Nice > 0 || req.Idle {
+		lowerPriority(req.Nice, req.Idle)
 	}
 	res, err := fit(ctx, &req.Req)
 	resp := workerResponse{Res: res}

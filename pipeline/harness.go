@@ -184,13 +184,7 @@ func (h *harness) run(ctx context.Context, stderr io.Writer, log *slog.Logger) (
 	stats := NewRunStats() // the clock starts here: the streaming phase only
 	p.handler.OnAck = stats.OnAck
 	if rt := p.Retrainer(); rt != nil {
-		p.handler.OnAck = func(r *BatchReport) {
-			if rt.Training() {
-				stats.OnAckTraining(r)
-				return
-			}
-			stats.OnAck(r)
-		}
+		p.handler.OnAck = func(r *BatchReport) { stats.OnAckRetraining(r, rt.Training()) }
 	}
 	start := time.Now()
 	runDone := make(chan error, 1)
@@ -376,8 +370,9 @@ func printSummary(stdout, stderr io.Writer, o *runOutcome, asJSON bool) error {
 	if n := len(s.OnlineMAESteps); n > 0 {
 		fmt.Fprintf(w, "         online MAE by step ahead: +1 %.4f … +%d %.4f over %d scored forecasts\n", s.OnlineMAESteps[0], n, s.OnlineMAESteps[n-1], s.OnlineScored)
 	}
-	if lt := s.LatencyTraining; lt != nil {
-		fmt.Fprintf(w, "         latency while training: p50 %.2f ms, p99 %.2f ms over %d events\n", lt.P50, lt.P99, lt.N)
+	if lt, li := s.LatencyTraining, s.LatencyIdle; lt != nil {
+		fmt.Fprintf(w, "         latency while training: p50 %.2f ms, p99 %.2f ms over %d events; otherwise p50 %.2f ms, p99 %.2f ms over %d\n",
+			lt.P50, lt.P99, lt.N, li.P50, li.P99, li.N)
 	}
 	if s.Retrains+s.ModelSwaps > 0 {
 		fmt.Fprintf(w, "         model lifecycle: %d retrains, %d promotions, %d rejections, %d versions hot-swapped\n", s.Retrains, s.Promotions, s.Rejections, s.ModelSwaps)

@@ -73,6 +73,10 @@ type LifecycleConfig struct {
 	// GOMAXPROCS = TrainThreads at lower priority) or "inprocess".
 	TrainThreads   int
 	TrainIsolation string
+	// TrainPriority is the CPU priority of the training process: "low"
+	// (default: niceness 19 on every thread), "idle" (SCHED_IDLE as well:
+	// only otherwise idle CPU) or "normal".
+	TrainPriority string
 	// PromoteMargin: the challenger must score below (1 − margin) × the
 	// serving model (default 0.01) on PromoteMetric (mae or smape,
 	// default mae).
@@ -103,7 +107,7 @@ type LifecycleConfig struct {
 func defaultLifecycle() LifecycleConfig {
 	return LifecycleConfig{RegistryPoll: 2 * time.Second, RegistryKeep: 20, RetrainDriftWindow: 200, RetrainMinInterval: 5 * time.Second,
 		RetrainSteps: 200, RetrainTimeout: 10 * time.Minute, RetrainSeries: 1000, RetrainHoldout: 1, RetrainLR: 1e-3,
-		TrainThreads: 1, TrainIsolation: "process", PromoteMargin: 0.01, PromoteMetric: "mae", LeaseTTL: 30 * time.Second,
+		TrainThreads: 1, TrainIsolation: "process", TrainPriority: "low", PromoteMargin: 0.01, PromoteMetric: "mae", LeaseTTL: 30 * time.Second,
 		EvalSeries: 10_000, AlertQueue: 1024, AlertAttempts: 5}
 }
 
@@ -130,6 +134,7 @@ func (l *LifecycleConfig) registerFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&l.RetrainLR, "retrain-lr", l.RetrainLR, "learning rate of a retrain")
 	fs.IntVar(&l.TrainThreads, "train-threads", l.TrainThreads, "CPU threads of a background training (GOMAXPROCS of the training process)")
 	fs.StringVar(&l.TrainIsolation, "train-isolation", l.TrainIsolation, "process (a child process at lower priority) or inprocess")
+	fs.StringVar(&l.TrainPriority, "train-priority", l.TrainPriority, "CPU priority of the training process: low (nice 19), idle (SCHED_IDLE: idle CPU only) or normal")
 	fs.Float64Var(&l.PromoteMargin, "promote-margin", l.PromoteMargin, "relative improvement over the serving model a challenger needs to be promoted")
 	fs.StringVar(&l.PromoteMetric, "promote-metric", l.PromoteMetric, "hold-out metric of the comparison: mae or smape")
 	fs.DurationVar(&l.LeaseTTL, "lease-ttl", l.LeaseTTL, "expiry of the trainer lease (renewed every third of it while training)")
@@ -171,6 +176,9 @@ func (l *LifecycleConfig) validate(c *Config, bad func(string, ...any)) {
 	}
 	if l.TrainIsolation != "process" && l.TrainIsolation != "inprocess" {
 		bad("--train-isolation: %q must be process or inprocess", l.TrainIsolation)
+	}
+	if l.TrainPriority != "low" && l.TrainPriority != "idle" && l.TrainPriority != "normal" {
+		bad("--train-priority: %q must be low, idle or normal", l.TrainPriority)
 	}
 	if l.RegistryPoll <= 0 || l.LeaseTTL < time.Second && l.retrains() {
 		bad("--registry-poll must be > 0 and --lease-ttl >= 1s")
@@ -295,7 +303,11 @@ func (p *Pipeline) buildLifecycle(cfg *Config, lc lifecycleParts, store *feature
 	}
 	var fitter lifecycle.Fitter = lifecycle.InProcess{}
 	if l.TrainIsolation == "process" {
-		fitter = &lifecycle.ProcessFitter{Threads: l.TrainThreads}
+		pf := &lifecycle.ProcessFitter{Threads: l.TrainThreads, Idle: l.TrainPriority == "idle"}
+		if l.TrainPriority == "normal" {
+			pf.Nice = -1
+		}
+		fitter = pf
 	}
 	rc := lifecycle.RetrainConfig{Every: l.RetrainEvery, After: l.RetrainAfter, DriftRatio: l.RetrainDrift, DriftWindow: l.RetrainDriftWindow,
 		MinInterval: l.RetrainMinInterval, Steps: l.RetrainSteps, FromScratch: l.RetrainFromScratch, LearningRate: l.RetrainLR,

@@ -31,7 +31,8 @@ type RunStats struct {
 	dlq      int64
 	fcs      int64
 	lat      []float64 // seconds, all acknowledged applied events
-	trainLat []float64 // the subset acknowledged while a training ran
+	trainLat []float64 // with a retrainer: acknowledged while a training ran
+	idleLat  []float64 // with a retrainer: acknowledged while none ran
 	winLat   []float64 // since the last progress snapshot
 
 	pending   map[string]pending
@@ -85,12 +86,17 @@ func (s *RunStats) OnAck(r *BatchReport) {
 	}
 }
 
-// OnAckTraining is OnAck for a batch acknowledged while this instance
-// was training a challenger: its latencies are also reported separately.
-func (s *RunStats) OnAckTraining(r *BatchReport) {
+// OnAckRetraining is OnAck for an instance that retrains: the latencies
+// are also split by whether a training was running when the batch was
+// acknowledged.
+func (s *RunStats) OnAckRetraining(r *BatchReport, training bool) {
 	s.OnAck(r)
 	s.mu.Lock()
-	s.trainLat = append(s.trainLat, r.Latencies...)
+	if training {
+		s.trainLat = append(s.trainLat, r.Latencies...)
+	} else {
+		s.idleLat = append(s.idleLat, r.Latencies...)
+	}
 	s.mu.Unlock()
 }
 
@@ -150,26 +156,24 @@ type Summary struct {
 		P99 float64 `json:"p99"`
 		Max float64 `json:"max"`
 	} `json:"latency_ms"`
-	// LatencyTraining covers the events acknowledged while this instance
-	// was training (absent without retraining).
-	LatencyTraining *struct {
-		P50 float64 `json:"p50"`
-		P99 float64 `json:"p99"`
-		N   int     `json:"n"`
-	} `json:"latency_ms_training,omitempty"`
-	LatencyFrom  string  `json:"latency_from"`
-	MAE          float64 `json:"online_mae"`
-	MAENaive     float64 `json:"online_mae_naive"`
-	MAEScored    int64   `json:"online_mae_n"`
-	Model        string  `json:"model"`
-	ModelVersion string  `json:"model_version"`
-	Horizon      int     `json:"horizon"`
-	Series       int     `json:"series"`
-	Partitions   int     `json:"partitions"`
-	Dataset      string  `json:"dataset"`
-	Redis        string  `json:"redis"`
-	RatePerS     float64 `json:"rate_target"`
-	Seconds      float64 `json:"seconds"`
+	// LatencyTraining and LatencyIdle split the latencies of an instance
+	// that retrains by whether a training was running when the events were
+	// acknowledged (absent without retraining).
+	LatencyTraining *LatencySplit `json:"latency_ms_training,omitempty"`
+	LatencyIdle     *LatencySplit `json:"latency_ms_not_training,omitempty"`
+	LatencyFrom     string        `json:"latency_from"`
+	MAE             float64       `json:"online_mae"`
+	MAENaive        float64       `json:"online_mae_naive"`
+	MAEScored       int64         `json:"online_mae_n"`
+	Model           string        `json:"model"`
+	ModelVersion    string        `json:"model_version"`
+	Horizon         int           `json:"horizon"`
+	Series          int           `json:"series"`
+	Partitions      int           `json:"partitions"`
+	Dataset         string        `json:"dataset"`
+	Redis           string        `json:"redis"`
+	RatePerS        float64       `json:"rate_target"`
+	Seconds         float64       `json:"seconds"`
 	// Model lifecycle (issue 8): trainings, promotions and rejections of
 	// this instance, registry versions hot-swapped into serving, the
 	// progressive online MAE per step ahead (1 … horizon) over every model
@@ -181,6 +185,13 @@ type Summary struct {
 	OnlineMAESteps []float64                   `json:"online_mae_steps"`
 	OnlineScored   int64                       `json:"online_scored"`
 	Alerts         map[string]sink.AlertCounts `json:"alerts,omitempty"`
+}
+
+// LatencySplit is the latency of a subset of the events, in ms.
+type LatencySplit struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+	N   int     `json:"n"`
 }
 
 // addLifecycle copies the lifecycle counters into the summary.
@@ -211,12 +222,9 @@ func (s *RunStats) Summary(eventsIn int64, elapsed time.Duration) Summary {
 	out.Latency.P50, out.Latency.P99 = quantileMS(s.lat, 0.5), quantileMS(s.lat, 0.99)
 	out.Latency.Max = quantileMS(s.lat, 1)
 	out.LatencyFrom = "kafka record timestamp (producer) to forecast acked by Kafka and Redis"
-	if len(s.trainLat) > 0 {
-		out.LatencyTraining = &struct {
-			P50 float64 `json:"p50"`
-			P99 float64 `json:"p99"`
-			N   int     `json:"n"`
-		}{quantileMS(s.trainLat, 0.5), quantileMS(s.trainLat, 0.99), len(s.trainLat)}
+	if len(s.trainLat)+len(s.idleLat) > 0 {
+		out.LatencyTraining = &LatencySplit{quantileMS(s.trainLat, 0.5), quantileMS(s.trainLat, 0.99), len(s.trainLat)}
+		out.LatencyIdle = &LatencySplit{quantileMS(s.idleLat, 0.5), quantileMS(s.idleLat, 0.99), len(s.idleLat)}
 	}
 	if s.scored > 0 {
 		out.MAE = s.absErr / float64(s.scored)
