@@ -68,6 +68,9 @@ func knownMetrics(t *testing.T) map[string]bool {
 	if err := registerStoreMetrics(rec, store); err != nil {
 		t.Fatal(err)
 	}
+	if err := registerLifecycleMetrics(rec); err != nil {
+		t.Fatal(err)
+	}
 	if len(rec.names) < 10 {
 		t.Fatalf("only %d metric names recorded: %v", len(rec.names), rec.names)
 	}

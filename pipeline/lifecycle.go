@@ -266,9 +266,9 @@ func (p *Pipeline) buildLifecycle(cfg *Config, lc lifecycleParts, store *feature
 		return &lc, nil
 	}
 
-	swaps := prometheus.NewCounter(prometheus.CounterOpts{Name: "streamcast_model_swaps_total",
-		Help: "Registry versions hot-swapped into serving."})
-	if err := p.reg.Register(swaps); err != nil {
+	var follower *registry.Watcher
+	swaps, err := registerRegistryMetrics(p.reg, func() float64 { return float64(follower.Errors()) })
+	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	if l.RetrainDrift > 0 {
@@ -288,12 +288,7 @@ func (p *Pipeline) buildLifecycle(cfg *Config, lc lifecycleParts, store *feature
 			"parent", m.Parent, "note", m.Note)
 	}, log)
 	lc.follower.MarkApplied(lc.current)
-	reloadErrs := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "streamcast_model_reload_errors_total",
-		Help: "Failed attempts to load and install the registry's current version (retried)."},
-		func() float64 { return float64(lc.follower.Errors()) })
-	if err := p.reg.Register(reloadErrs); err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
+	follower = lc.follower
 	if !l.retrains() {
 		return &lc, nil
 	}
@@ -319,6 +314,21 @@ func (p *Pipeline) buildLifecycle(cfg *Config, lc lifecycleParts, store *feature
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return &lc, nil
+}
+
+// registerRegistryMetrics registers the swap counter and the reload-error
+// counter (read from errs) on reg.
+func registerRegistryMetrics(reg prometheus.Registerer, errs func() float64) (prometheus.Counter, error) {
+	swaps := prometheus.NewCounter(prometheus.CounterOpts{Name: "streamcast_model_swaps_total",
+		Help: "Registry versions hot-swapped into serving."})
+	reloadErrs := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "streamcast_model_reload_errors_total",
+		Help: "Failed attempts to load and install the registry's current version (retried)."}, errs)
+	for _, c := range []prometheus.Collector{swaps, reloadErrs} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return swaps, nil
 }
 
 // observe is the Handler's per-batch hook.

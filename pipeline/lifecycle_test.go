@@ -342,3 +342,19 @@ func TestRegistryEmptyIsAnError(t *testing.T) {
 		t.Fatal("New succeeded on an empty registry")
 	}
 }
+
+// registerLifecycleMetrics registers every lifecycle metric on reg (for
+// the deploy consistency test).
+func registerLifecycleMetrics(reg prometheus.Registerer) error {
+	if _, err := lifecycle.NewEvalMetrics(reg); err != nil {
+		return err
+	}
+	if _, err := lifecycle.NewRetrainMetrics(reg); err != nil {
+		return err
+	}
+	if _, err := sink.NewAlertMetrics(reg); err != nil {
+		return err
+	}
+	_, err := registerRegistryMetrics(reg, func() float64 { return 0 })
+	return err
+}
