@@ -80,12 +80,14 @@ type Evaluator struct {
 	drift   *Drift
 
 	vmu      sync.Mutex
-	versions map[string]*versionStats // by "model@version"
-	order    []*versionStats          // first seen first
+	versions map[string]*versionStats        // by "model@version"
+	order    []*versionStats                 // first seen first
+	recent   atomic.Pointer[[]*versionStats] // a copy of order
 	total    versionStats
 
 	evicted atomic.Int64
 	fired   atomic.Int64
+	pool    sync.Pool // *[]batchAcc
 }
 
 type evalShard struct {
@@ -154,7 +156,11 @@ func (e *Evaluator) ObserveBatch(applied []features.Observation, fcs []sink.Fore
 	if len(applied) == 0 {
 		return
 	}
-	var acc []batchAcc
+	sc, _ := e.pool.Get().(*[]batchAcc)
+	if sc == nil {
+		sc = new([]batchAcc)
+	}
+	acc := (*sc)[:0]
 	k := 0
 	for i := range applied {
 		ob := &applied[i]
@@ -169,6 +175,11 @@ func (e *Evaluator) ObserveBatch(applied []features.Observation, fcs []sink.Fore
 		acc = e.observe(ob, f, acc)
 	}
 	e.flush(acc)
+	for i := range acc { // keep the buffers, drop the version pointers
+		acc[i].vs = nil
+	}
+	*sc = acc
+	e.pool.Put(sc)
 }
 
 // observe handles one observation under its series' shard lock.
@@ -228,11 +239,11 @@ func (e *Evaluator) observe(ob *features.Observation, f *sink.Forecast, acc []ba
 		en.mean = make([]float64, H)
 	}
 	n := min(len(f.Horizon), H)
-	for j := range en.mean {
-		en.mean[j] = math.NaN()
-		if j < n {
-			en.mean[j] = f.Horizon[j].Mean
-		}
+	for j, p := range f.Horizon[:n] {
+		en.mean[j] = p.Mean
+	}
+	for j := n; j < H; j++ {
+		en.mean[j] = math.NaN() // a shorter forecast: never scored
 	}
 	en.lo, en.hi = en.lo[:0], en.hi[:0]
 	if e.cfg.Interval != nil {
@@ -257,7 +268,15 @@ func addErr(acc []batchAcc, vs *versionStats, step int, abs float64) []batchAcc 
 		i++
 	}
 	if i == len(acc) {
-		acc = append(acc, batchAcc{vs: vs, abs: make([]float64, len(vs.abs)), n: make([]int64, len(vs.n))})
+		if len(acc) < cap(acc) { // reuse a pooled accumulator's buffers
+			acc = acc[:i+1]
+			a := &acc[i]
+			a.vs, a.ones = vs, a.ones[:0]
+			clear(a.abs)
+			clear(a.n)
+		} else {
+			acc = append(acc, batchAcc{vs: vs, abs: make([]float64, len(vs.abs)), n: make([]int64, len(vs.n))})
+		}
 	}
 	acc[i].abs[step-1] += abs
 	acc[i].n[step-1]++
@@ -294,6 +313,13 @@ func (e *Evaluator) checkAlert(ob *features.Observation, en *fcEntry, k int) {
 // version returns the stats of model@version, creating them (and retiring
 // the oldest beyond MaxVersions from the metrics) on first sight.
 func (e *Evaluator) version(model, version string) *versionStats {
+	if recent := e.recent.Load(); recent != nil { // lock-free, allocation-free fast path
+		for _, vs := range *recent {
+			if vs.version == version && vs.model == model {
+				return vs
+			}
+		}
+	}
 	key := model + "@" + version
 	e.vmu.Lock()
 	defer e.vmu.Unlock()
@@ -312,6 +338,8 @@ func (e *Evaluator) version(model, version string) *versionStats {
 			e.metrics.forget(old.version)
 		}
 	}
+	recent := append([]*versionStats(nil), e.order...)
+	e.recent.Store(&recent)
 	return vs
 }
 

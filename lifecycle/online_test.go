@@ -236,3 +236,33 @@ func TestEvaluatorAlerts(t *testing.T) {
 		t.Errorf("threshold alert %+v", b)
 	}
 }
+
+// BenchmarkEvaluatorObserveBatch: the evaluator's cost per event in the
+// pipeline's batch path (1,000 series, h = 24, batches of 200).
+func BenchmarkEvaluatorObserveBatch(b *testing.B) {
+	const h, nSeries, batch = 24, 1000, 200
+	evs := stream(1, nSeries, 50_000, h)
+	for i := range evs {
+		evs[i].fc.ModelVersion = "1" // one version: the steady state
+	}
+	reg := prometheus.NewRegistry()
+	m, _ := NewEvalMetrics(reg)
+	e, _ := NewEvaluator(EvalConfig{Horizon: h, Freq: time.Hour}, m, nil)
+	obs := make([]features.Observation, batch)
+	fcs := make([]sink.Forecast, batch)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		base := (i * batch) % (len(evs) - batch)
+		for j := range batch {
+			obs[j], fcs[j] = evs[base+j].ob, evs[base+j].fc
+			// keep event times increasing across passes over the stream
+			shift := time.Duration(i*batch/len(evs)) * 100000 * time.Hour
+			obs[j].TS = obs[j].TS.Add(shift)
+			fcs[j].OriginTS = fcs[j].OriginTS.Add(shift)
+		}
+		e.ObserveBatch(obs, fcs)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/event")
+}
