@@ -409,7 +409,8 @@ func (r *Retrainer) round(ctx context.Context, token int64, why string) Outcome 
 	if len(ds.Train) == 0 || len(ds.Inputs) == 0 {
 		_ = r.reg.MarkTrained(ctx, time.Now(), sched.Observed, token)
 		return Outcome{Result: "skipped", Reason: "no_data", Parent: cur,
-			Err: fmt.Errorf("no series holds input_size %d + %d hold-out and training windows of h %d yet (%d series)", c.InputSize, r.cfg.Holdout+1, c.H, len(names))}
+			Err: fmt.Errorf("no series holds %d hold-out window(s) and a training window yet (%d values: serving input %d, h %d; %d series)",
+				r.cfg.Holdout, champF.InputSize()+r.cfg.Holdout*c.H+c.H, champF.InputSize(), c.H, len(names))}
 	}
 
 	r.retrains.Add(1)
