@@ -410,7 +410,7 @@ func (r *Retrainer) round(ctx context.Context, token int64, why string) Outcome 
 		_ = r.reg.MarkTrained(ctx, time.Now(), sched.Observed, token)
 		return Outcome{Result: "skipped", Reason: "no_data", Parent: cur,
 			Err: fmt.Errorf("no series holds %d hold-out window(s) and a training window yet (%d values: serving input %d, h %d; %d series)",
-				r.cfg.Holdout, champF.InputSize()+r.cfg.Holdout*c.H+c.H, champF.InputSize(), c.H, len(names))}
+				r.cfg.Holdout, max(champF.InputSize(), c.InputSize+c.H)+r.cfg.Holdout*c.H, champF.InputSize(), c.H, len(names))}
 	}
 
 	r.retrains.Add(1)
