@@ -10,6 +10,8 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"github.com/streamcast/streamcast/engine/loss"
@@ -27,6 +29,7 @@ func RunMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg := DefaultConfig()
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	cfg.RegisterFlags(fs)
+	asJSON := fs.Bool("json", false, "at shutdown, print the run summary (counters, latency, model version, retrains, promotions, rejections, online MAE) as one JSON line on stdout")
 	if err := parseFlags(fs, args, stderr,
 		"usage: streamcast run [flags]\n\nRuns the streaming forecaster against real Kafka and Redis until SIGINT/SIGTERM.",
 		EnvKafkaPassword+"  Kafka SASL password (or --kafka-password-file)",
@@ -34,11 +37,29 @@ func RunMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
-	p, err := New(ctx, cfg, Options{Log: log})
+	o := Options{Log: log}
+	var stats *RunStats
+	if *asJSON {
+		stats = NewBoundedRunStats(100_000)
+		o.OnAck = stats.OnAck
+	}
+	p, err := New(ctx, cfg, o)
 	if err != nil {
 		return err
 	}
-	return p.Run(ctx)
+	start := time.Now()
+	err = p.Run(ctx)
+	if stats != nil {
+		s := stats.Summary(stats.Processed(), time.Since(start))
+		s.Model, s.ModelVersion, s.Horizon, s.Redis = p.Model().Name(), p.Model().Version(), cfg.Horizon, strings.Join(cfg.Redis, ",")
+		s.addLifecycle(p.Lifecycle())
+		b, jerr := json.Marshal(s)
+		if jerr != nil {
+			return errors.Join(err, jerr)
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+	}
+	return err
 }
 
 // harnessFlags registers the flags shared by demo and bench pipeline.

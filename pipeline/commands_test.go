@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -35,12 +36,12 @@ func TestRunMain(t *testing.T) {
 	t.Setenv("STREAMCAST_KEY_PREFIX", e.prefix)
 	args := []string{"--brokers", strings.Join(e.brokers, ","), "--input-topic", tIn, "--output-topic", tOut,
 		"--dlq-topic", tDLQ, "--redis", testRedisAddr(), "--http", httpAddr, "--log-level", "error",
-		"--session-timeout", "1500ms", "--heartbeat-interval", "100ms"}
+		"--session-timeout", "1500ms", "--heartbeat-interval", "100ms", "--json"}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr bytes.Buffer
+	var stdout, stderr bytes.Buffer
 	done := make(chan error, 1)
-	go func() { done <- RunMain(ctx, args, &bytes.Buffer{}, &stderr) }()
+	go func() { done <- RunMain(ctx, args, &stdout, &stderr) }()
 	waitFor(t, 30*time.Second, "/readyz 200", func() bool {
 		resp, err := http.Get("http://" + httpAddr + "/readyz")
 		if err != nil {
@@ -49,17 +50,19 @@ func TestRunMain(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	waitFor(t, 30*time.Second, "latest forecast of s-4", func() bool {
-		resp, err := http.Get("http://" + httpAddr + "/v1/forecast/s-4")
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		var f struct {
-			OriginTS time.Time `json:"origin_ts"`
-		}
-		return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&f) == nil && f.OriginTS.Equal(testT0.Add(time.Hour))
-	})
+	for i := range 5 {
+		waitFor(t, 30*time.Second, fmt.Sprintf("latest forecast of s-%d", i), func() bool {
+			resp, err := http.Get(fmt.Sprintf("http://%s/v1/forecast/s-%d", httpAddr, i))
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			var f struct {
+				OriginTS time.Time `json:"origin_ts"`
+			}
+			return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&f) == nil && f.OriginTS.Equal(testT0.Add(time.Hour))
+		})
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -68,6 +71,16 @@ func TestRunMain(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("run did not stop")
+	}
+	// --json: the run summary is the last stdout line.
+	var sum Summary
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
+		t.Fatalf("summary %q: %v", stdout.String(), err)
+	}
+	if sum.EventsApplied != 10 || sum.ForecastsOut != 10 || sum.Model != "snaive" || sum.ModelVersion != "1-m24" ||
+		sum.Retrains != 0 || len(sum.OnlineMAESteps) != 24 || sum.MAEScored != 5 || sum.OnlineScored != 5 {
+		t.Fatalf("summary %+v", sum)
 	}
 }
 

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"math"
+	"math/rand/v2"
 
 	"github.com/streamcast/streamcast/sink"
 	"slices"
@@ -35,6 +36,10 @@ type RunStats struct {
 	idleLat  []float64 // with a retrainer: acknowledged while none ran
 	winLat   []float64 // since the last progress snapshot
 
+	maxLat  int        // 0: keep every latency; else a uniform sample of this many
+	latSeen int64      // latencies offered to the sample
+	rng     *rand.Rand // the sample's seeded randomness
+
 	pending   map[string]pending
 	absErr    float64
 	absNaive  float64
@@ -51,6 +56,15 @@ func NewRunStats() *RunStats {
 	return &RunStats{start: now, lastAt: now, pending: map[string]pending{}}
 }
 
+// NewBoundedRunStats is NewRunStats for long runs (`run --json`): the
+// latency quantiles come from a uniform sample of at most maxLat
+// latencies (seeded), and there is no per-second progress window.
+func NewBoundedRunStats(maxLat int) *RunStats {
+	s := NewRunStats()
+	s.maxLat, s.rng = max(maxLat, 1), rand.New(rand.NewPCG(1, 2))
+	return s
+}
+
 // OnAck is a Handler.OnAck callback.
 func (s *RunStats) OnAck(r *BatchReport) {
 	s.mu.Lock()
@@ -63,8 +77,19 @@ func (s *RunStats) OnAck(r *BatchReport) {
 	s.late += int64(r.Late)
 	s.dlq += int64(r.DLQ)
 	s.fcs += int64(len(r.Forecasts))
-	s.lat = append(s.lat, r.Latencies...)
-	s.winLat = append(s.winLat, r.Latencies...)
+	if s.maxLat == 0 {
+		s.lat = append(s.lat, r.Latencies...)
+		s.winLat = append(s.winLat, r.Latencies...)
+	} else {
+		for _, l := range r.Latencies { // reservoir sample (Algorithm R)
+			s.latSeen++
+			if len(s.lat) < s.maxLat {
+				s.lat = append(s.lat, l)
+			} else if j := s.rng.Int64N(s.latSeen); j < int64(s.maxLat) {
+				s.lat[j] = l
+			}
+		}
+	}
 	// Forecasts are in offset order; those of applied observations have
 	// origin == the observation's time (re-issued ones for replays do not
 	// match an applied observation and are skipped).
