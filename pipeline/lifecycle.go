@@ -60,7 +60,7 @@ type LifecycleConfig struct {
 	// model's; RetrainTimeout bounds a training (default 10m);
 	// RetrainSeries bounds the series read (default 1000, a seeded sample
 	// beyond); RetrainHoldout is the number of recent windows per series
-	// held out for the comparison (default 1); RetrainLR is the learning
+	// held out for the comparison (default 2); RetrainLR is the learning
 	// rate (default 1e-3).
 	RetrainSteps       int
 	RetrainFromScratch bool
@@ -106,7 +106,7 @@ type LifecycleConfig struct {
 
 func defaultLifecycle() LifecycleConfig {
 	return LifecycleConfig{RegistryPoll: 2 * time.Second, RegistryKeep: 20, RetrainDriftWindow: 200, RetrainMinInterval: 5 * time.Second,
-		RetrainSteps: 200, RetrainTimeout: 10 * time.Minute, RetrainSeries: 1000, RetrainHoldout: 1, RetrainLR: 1e-3,
+		RetrainSteps: 200, RetrainTimeout: 10 * time.Minute, RetrainSeries: 1000, RetrainHoldout: 2, RetrainLR: 1e-3,
 		TrainThreads: 1, TrainIsolation: "process", TrainPriority: "low", PromoteMargin: 0.01, PromoteMetric: "mae", LeaseTTL: 30 * time.Second,
 		EvalSeries: 10_000, AlertQueue: 1024, AlertAttempts: 5}
 }

@@ -209,6 +209,7 @@ type Summary struct {
 	ModelSwaps     int64                       `json:"model_swaps"`
 	OnlineMAESteps []float64                   `json:"online_mae_steps"`
 	OnlineScored   int64                       `json:"online_scored"`
+	OnlineVersions []VersionMAE                `json:"online_mae_versions,omitempty"`
 	Alerts         map[string]sink.AlertCounts `json:"alerts,omitempty"`
 }
 
@@ -227,6 +228,24 @@ func (s *Summary) addLifecycle(l LifecycleStats) {
 		s.OnlineScored += n
 	}
 	s.Alerts = l.Alerts
+	s.OnlineVersions = nil
+	for _, v := range l.Online.Versions {
+		var n int64
+		for _, k := range v.N {
+			n += k
+		}
+		s.OnlineVersions = append(s.OnlineVersions, VersionMAE{Version: v.Version, MAEStep1: v.MAE[0], N1: v.N[0], MAE: v.Mean(), N: n})
+	}
+}
+
+// VersionMAE is the online MAE of one model version: at step 1 and over
+// every step ahead.
+type VersionMAE struct {
+	Version  string  `json:"model_version"`
+	MAEStep1 float64 `json:"mae_step1"`
+	N1       int64   `json:"n_step1"`
+	MAE      float64 `json:"mae"`
+	N        int64   `json:"n"`
 }
 
 // Summary fills the counters, rates and latency quantiles; elapsed is the
