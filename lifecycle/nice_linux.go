@@ -18,6 +18,16 @@ import (
 // switches to SCHED_IDLE, under which the threads run only when no
 // normal thread wants the CPU.
 func lowerPriority(nice int, idle bool) {
+	// With autogroup scheduling (sched_autogroup_enabled, the default on
+	// desktop kernels) CPU time is first shared between sessions, and
+	// niceness only ranks threads within one: a nice-19 worker in the
+	// server's session would still spend the session's share and delay the
+	// server behind every other session. ProcessFitter starts the worker in
+	// a session of its own; lowering that session's autogroup makes the
+	// whole worker count for little against every other session.
+	if nice > 0 {
+		_ = os.WriteFile("/proc/self/autogroup", []byte(strconv.Itoa(min(nice, 19))), 0)
+	}
 	tasks, err := os.ReadDir("/proc/self/task")
 	if err != nil {
 		return

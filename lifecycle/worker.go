@@ -86,6 +86,9 @@ func (p *ProcessFitter) Fit(ctx context.Context, req *FitRequest) (*FitResult, e
 	stderr := &tailBuffer{max: 4096}
 	cmd.Stdout, cmd.Stderr = &out, stderr
 	cmd.WaitDelay = 2 * time.Second
+	if nice > 0 || p.Idle {
+		ownSession(cmd)
+	}
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
