@@ -248,12 +248,15 @@ func TestProcessFitter(t *testing.T) {
 	e := newEnv(t)
 	e.writeHistories(t, 4, 0, 120)
 	e.seed(t, tinyModel(t, 1))
-	pf := &ProcessFitter{Path: mustExe(t), Threads: 1}
-	r := e.retrainer(t, RetrainConfig{Steps: 100}, pf)
+	// The default: lowest priority in a session of its own (a few steps,
+	// so that a busy machine cannot starve it for long).
+	low := &ProcessFitter{Path: mustExe(t), Threads: 1}
+	r := e.retrainer(t, RetrainConfig{Steps: 60}, low)
 	out := r.RetrainOnce(ctx, "manual", true)
-	if out.Result != "promoted" || out.Steps != 100 {
+	if out.Result != "promoted" || out.Steps != 60 {
 		t.Fatalf("outcome %+v", out)
 	}
+	pf := &ProcessFitter{Path: mustExe(t), Threads: 1, Nice: -1}
 	// Divergence and timeouts cross the process boundary as such.
 	r2 := e.retrainer(t, RetrainConfig{Steps: 50, LearningRate: 1e30, MaxGradNorm: -1, MaxLossRatio: -1}, pf)
 	if out := r2.RetrainOnce(ctx, "manual", true); out.Reason != "diverged" {

@@ -61,7 +61,7 @@ func TestTwoInstancesRetrainSwapRollback(t *testing.T) {
 	l := &cfg.Lifecycle
 	l.Registry, l.RegistryPoll = "shared", 250*time.Millisecond
 	l.RetrainAfter, l.RetrainMinInterval, l.RetrainSteps, l.LeaseTTL = 300, 100*time.Millisecond, 80, 2*time.Second
-	l.TrainIsolation = "process"
+	l.TrainIsolation, l.TrainPriority = "process", "normal" // normal: a loaded CI machine cannot starve it
 	cfgA, cfgB := cfg, cfg
 	cfgA.Lifecycle.InstanceID, cfgB.Lifecycle.InstanceID = "a", "b"
 	a := e.start(cfgA, Options{})
