@@ -413,6 +413,13 @@ func (r *Retrainer) round(ctx context.Context, token int64, why string) Outcome 
 				r.cfg.Holdout, max(champF.InputSize(), c.InputSize+c.H)+r.cfg.Holdout*c.H, champF.InputSize(), c.H, len(names))}
 	}
 
+	// The champion's hold-out score (before training: a champion that
+	// cannot be scored is no reason to train).
+	cm, cs, err := Score(champF, ds, c.H)
+	if err != nil {
+		return Outcome{Result: "skipped", Reason: "error", Parent: cur, Err: fmt.Errorf("scoring the champion: %w", err)}
+	}
+
 	r.retrains.Add(1)
 	r.training.Store(true)
 	defer r.training.Store(false)
@@ -438,10 +445,6 @@ func (r *Retrainer) round(ctx context.Context, token int64, why string) Outcome 
 	chal, err := model.Decode(res.Blob)
 	if err != nil {
 		return r.reject(ctx, token, cur, sched.Observed, "error", nil, res.Steps, err)
-	}
-	cm, cs, err := Score(champF, ds, c.H)
-	if err != nil {
-		return Outcome{Result: "skipped", Reason: "error", Parent: cur, Err: fmt.Errorf("scoring the champion: %w", err)}
 	}
 	chalF, err := r.serve(chal.Model, "challenger")
 	if err != nil {
