@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 	"github.com/streamcast/streamcast/engine/models/mlp"
 	"github.com/streamcast/streamcast/engine/registry"
 	"github.com/streamcast/streamcast/features"
+	"github.com/streamcast/streamcast/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -27,21 +27,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func redisAddr() string {
-	if a := os.Getenv("STREAMCAST_TEST_REDIS"); a != "" {
-		return a
-	}
-	return "127.0.0.1:6379"
-}
+func redisAddr() string { return testenv.RedisAddr() }
 
 func testRedis(t testing.TB) *redis.Client {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", redisAddr(), time.Second)
-	if err != nil {
-		t.Skipf("redis-server not reachable on %s: %v", redisAddr(), err)
-	}
-	c.Close()
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr()})
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.Redis(t, redisAddr())})
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/registry"
+	"github.com/streamcast/streamcast/internal/testenv"
 )
 
 // testConnector connects to the test Redis under a unique prefix.
@@ -32,12 +32,7 @@ func (c *testConnector) Connect(ctx context.Context) (redis.UniversalClient, err
 }
 
 func TestModelCommands(t *testing.T) {
-	nc, err := net.DialTimeout("tcp", "127.0.0.1:6379", time.Second)
-	if err != nil {
-		t.Skipf("redis-server not reachable: %v", err)
-	}
-	nc.Close()
-	conn := &testConnector{addr: "127.0.0.1:6379", prefix: fmt.Sprintf("sctest-cli-%d", time.Now().UnixNano())}
+	conn := &testConnector{addr: testenv.Redis(t, testenv.RedisAddr()), prefix: fmt.Sprintf("sctest-cli-%d", time.Now().UnixNano())}
 	rdb := redis.NewClient(&redis.Options{Addr: conn.addr})
 	t.Cleanup(func() {
 		keys, _ := rdb.Keys(context.Background(), conn.prefix+":*").Result()

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,20 +14,12 @@ import (
 
 	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/models/mlp"
+	"github.com/streamcast/streamcast/internal/testenv"
 )
 
 func testRedis(t *testing.T) *redis.Client {
 	t.Helper()
-	addr := os.Getenv("STREAMCAST_TEST_REDIS")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		t.Skipf("redis-server not reachable on %s: %v", addr, err)
-	}
-	c.Close()
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.Redis(t, testenv.RedisAddr())})
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
 }
