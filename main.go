@@ -16,7 +16,7 @@ import (
 	"syscall"
 
 	"github.com/streamcast/streamcast/engine/cli"
-	"github.com/streamcast/streamcast/lifecycle"
+	"github.com/streamcast/streamcast/pipeline/lifecycle"
 	"github.com/streamcast/streamcast/pipeline"
 )
 

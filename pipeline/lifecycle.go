@@ -20,7 +20,7 @@ import (
 	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/registry"
 	"github.com/streamcast/streamcast/features"
-	"github.com/streamcast/streamcast/lifecycle"
+	"github.com/streamcast/streamcast/pipeline/lifecycle"
 	"github.com/streamcast/streamcast/sink"
 )
 

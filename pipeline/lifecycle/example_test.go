@@ -6,7 +6,7 @@ import (
 
 	"github.com/streamcast/streamcast/engine/forecast"
 	"github.com/streamcast/streamcast/features"
-	"github.com/streamcast/streamcast/lifecycle"
+	"github.com/streamcast/streamcast/pipeline/lifecycle"
 	"github.com/streamcast/streamcast/sink"
 )
 
