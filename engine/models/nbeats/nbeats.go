@@ -191,3 +191,7 @@ func (m *NBEATS) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
 	m.net.Config().CheckInputs(in)
 	return m.net.Forward(tp, in)
 }
+
+// TrainDefaults returns DefaultTrainConfig(): NeuralForecast's training
+// defaults of the kind (for callers holding only a model.Model).
+func (m *NBEATS) TrainDefaults() train.Config { return DefaultTrainConfig() }

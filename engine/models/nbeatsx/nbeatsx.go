@@ -191,3 +191,7 @@ func (m *NBEATSx) ForwardInputs(tp *tensor.Tape, in model.Inputs) *tensor.Tensor
 	m.net.Config().CheckInputs(in)
 	return m.net.Forward(tp, in)
 }
+
+// TrainDefaults returns DefaultTrainConfig(): NeuralForecast's training
+// defaults of the kind (for callers holding only a model.Model).
+func (m *NBEATSx) TrainDefaults() train.Config { return DefaultTrainConfig() }

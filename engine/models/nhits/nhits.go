@@ -42,6 +42,7 @@ import (
 	"github.com/streamcast/streamcast/engine/models/internal/nfblock"
 	"github.com/streamcast/streamcast/engine/nn"
 	"github.com/streamcast/streamcast/engine/tensor"
+	"github.com/streamcast/streamcast/engine/train"
 )
 
 // NHITS is the model. Forward is safe for concurrent use by several tapes
@@ -293,3 +294,7 @@ func checkExog(role string, x *tensor.Tensor, n, b, t int) {
 		panic(fmt.Sprintf("nhits: %s_exog must be [%d, %d, %d]", role, b, t, n))
 	}
 }
+
+// TrainDefaults returns DefaultTrainConfig(): NeuralForecast's training
+// defaults of the kind (for callers holding only a model.Model).
+func (m *NHITS) TrainDefaults() train.Config { return DefaultTrainConfig() }
