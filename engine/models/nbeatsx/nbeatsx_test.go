@@ -158,6 +158,8 @@ func TestInferenceNoAllocs(t *testing.T) {
 	hy := tiny(12, 6)
 	hy.StackTypes, hy.NBlocks = []string{"identity", "exogenous"}, []int{1, 1}
 	hy.FutrExog, hy.HistExog, hy.StatExog = []string{"f"}, []string{"x"}, []string{"s"}
+	hy.Loss = &loss.Config{Name: "MQLoss"}
 	e, _ := nbeatsx.New(hy)
 	modeltest.NoAllocs(t, e, modeltest.Inputs(e, 4, 1, false))
+	modeltest.PredictBatchNoAllocs(t, e, 3)
 }

@@ -264,4 +264,5 @@ func TestInferenceNoAllocs(t *testing.T) {
 	hy.InterpolationMode = "nearest"
 	e, _ := nhits.New(hy)
 	modeltest.NoAllocs(t, e, modeltest.Inputs(e, 4, 1, false))
+	modeltest.PredictBatchNoAllocs(t, e, 3)
 }

@@ -200,3 +200,24 @@ func CheckBounds(t *testing.T, m model.Model) {
 		}
 	}
 }
+
+// PredictBatchNoAllocs requires that Predictor.PredictBatch of b windows
+// with m's exogenous variables (seeded random values) allocates nothing per
+// call after warm-up.
+func PredictBatchNoAllocs(t *testing.T, m model.Model, b int) {
+	t.Helper()
+	c := m.Common()
+	L, H := c.InputSize, c.H
+	fill := func(n int, seed uint64) []float32 { return tensor.RandN(seed, max(n, 1)).Data[:n] }
+	batch := &model.Batch{B: b, Y: fill(b*L, 1), Futr: fill(b*(L+H)*len(c.FutrExog), 2),
+		Hist: fill(b*L*len(c.HistExog), 3), Stat: fill(b*len(c.StatExog), 4)}
+	p := model.NewPredictor(m)
+	point := make([]float32, b*H)
+	q := make([]float32, b*H*len(p.Quantiles()))
+	if err := p.PredictBatch(point, q, batch); err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(20, func() { _ = p.PredictBatch(point, q, batch) }); a != 0 {
+		t.Fatalf("%s: %v allocations per PredictBatch of %d windows, want 0", m.Kind(), a, b)
+	}
+}
