@@ -169,5 +169,5 @@ func TestSeededInit(t *testing.T) {
 
 func TestInferenceNoAllocs(t *testing.T) {
 	m, _ := nbeats.New(nbeats.DefaultHyper(48, 24))
-	modeltest.PredictOneNoAllocs(t, m)
+	modeltest.PredictNoAllocs(t, m)
 }

@@ -154,7 +154,7 @@ func TestSeededInit(t *testing.T) {
 
 func TestInferenceNoAllocs(t *testing.T) {
 	m, _ := nbeatsx.New(nbeatsx.DefaultHyper(48, 24))
-	modeltest.PredictOneNoAllocs(t, m)
+	modeltest.PredictNoAllocs(t, m)
 	hy := tiny(12, 6)
 	hy.StackTypes, hy.NBlocks = []string{"identity", "exogenous"}, []int{1, 1}
 	hy.FutrExog, hy.HistExog, hy.StatExog = []string{"f"}, []string{"x"}, []string{"s"}

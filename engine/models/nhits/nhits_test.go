@@ -258,7 +258,7 @@ func TestSeededInit(t *testing.T) {
 
 func TestInferenceNoAllocs(t *testing.T) {
 	m, _ := nhits.New(nhits.DefaultHyper(48, 24))
-	modeltest.PredictOneNoAllocs(t, m)
+	modeltest.PredictNoAllocs(t, m)
 	hy := tiny(12, 6)
 	hy.FutrExog, hy.HistExog, hy.StatExog = []string{"f"}, []string{"x"}, []string{"s"}
 	hy.InterpolationMode = "nearest"

@@ -1,6 +1,3 @@
-// Checks shared by the tests of the NeuralForecast
-// model packages: finite-difference gradients through ForwardInputs, model
-// file round trips, allocation-free inference and seeded initialisation.
 package modeltest
 
 import (
@@ -119,26 +116,6 @@ func NoAllocs(t *testing.T, m model.Model, in model.Inputs) {
 	run()
 	if a := testing.AllocsPerRun(20, run); a != 0 {
 		t.Fatalf("%s: %v allocations per inference forward pass, want 0", m.Kind(), a)
-	}
-}
-
-// PredictOneNoAllocs requires that the Predictor's single-series path
-// allocates nothing per call after warm-up (models without exogenous
-// variables).
-func PredictOneNoAllocs(t *testing.T, m model.Model) {
-	t.Helper()
-	c := m.Common()
-	p := model.NewPredictor(m)
-	hist := [][]float64{make([]float64, c.InputSize+5)}
-	for i := range hist[0] {
-		hist[0][i] = math.Sin(float64(i) / 3)
-	}
-	dst := make([]float64, c.H)
-	if err := p.Predict(dst, hist); err != nil {
-		t.Fatal(err)
-	}
-	if a := testing.AllocsPerRun(30, func() { _ = p.Predict(dst, hist) }); a != 0 {
-		t.Fatalf("%s: %v allocations per single-series predict, want 0", m.Kind(), a)
 	}
 }
 
