@@ -12,6 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/streamcast/streamcast/engine/model"
+	"github.com/streamcast/streamcast/engine/train"
 )
 
 func writeLong(t *testing.T, dir string) string {
@@ -169,5 +172,75 @@ func TestBenchCommands(t *testing.T) {
 	}
 	if err := json.Unmarshal(out.Bytes(), &pr); err != nil || !(pr.Latency["p50"] > 0) || !(pr.Latency["p99"] >= pr.Latency["p50"]) || !(pr.Tput > 0) {
 		t.Fatalf("bench predict %q: %v", out.String(), err)
+	}
+}
+
+// TestBenchNeuralForecastKinds: bench train and bench predict run NHITS,
+// NBEATS and NBEATSx (small blocks to keep the test short).
+func TestBenchNeuralForecastKinds(t *testing.T) {
+	for _, kind := range []string{"nhits", "nbeats", "nbeatsx"} {
+		common := []string{"--model", kind, "--input-size", "24", "--h", "6", "--hyper", `{"mlp_units":[[16,16]]}`, "--json"}
+		var out, errb bytes.Buffer
+		if err := BenchTrainMain(context.Background(), append([]string{"--steps", "3", "--warmup", "1", "--reps", "1", "--batch-size", "8"}, common...), &out, &errb); err != nil {
+			t.Fatalf("%s: bench train: %v", kind, err)
+		}
+		var tr struct {
+			Model     string  `json:"model"`
+			StepsPerS float64 `json:"steps_per_s"`
+			Params    int     `json:"params"`
+			LastLoss  float64 `json:"last_loss"`
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &tr); err != nil || tr.Model != kind || !(tr.StepsPerS > 0) || tr.Params == 0 || !(tr.LastLoss > 0) {
+			t.Fatalf("%s: bench train %q: %v", kind, out.String(), err)
+		}
+		out.Reset()
+		if err := BenchPredictMain(context.Background(), append([]string{"--calls", "5", "--warmup", "1", "--batch-seconds", "0"}, common...), &out, &errb); err != nil {
+			t.Fatalf("%s: bench predict: %v", kind, err)
+		}
+		var pr struct {
+			Model   string             `json:"model"`
+			Latency map[string]float64 `json:"latency_us"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &pr); err != nil || pr.Model != kind || !(pr.Latency["p50"] > 0) {
+			t.Fatalf("%s: bench predict %q: %v", kind, out.String(), err)
+		}
+	}
+}
+
+// TestKindTrainDefaults: NHITS/NBEATS(x) take NeuralForecast's
+// num_lr_decays = 3 (and the linear kinds their 5000 steps at 1e-4) unless
+// the flag (or its environment variable) is given; the MLP keeps
+// train.DefaultConfig.
+func TestKindTrainDefaults(t *testing.T) {
+	build := func(kind string) model.Model {
+		m, err := model.New(kind, []byte(`{"input_size":24,"h":6}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for _, kind := range []string{"nhits", "nbeats", "nbeatsx"} {
+		c := train.DefaultConfig()
+		applyKindDefaults(&c, build(kind), map[string]bool{}, "step-size")
+		if c.NumLRDecays != 3 || c.MaxSteps != 1000 || c.WindowsBatchSize != 1024 {
+			t.Fatalf("%s: %+v", kind, c)
+		}
+		c = train.DefaultConfig()
+		c.NumLRDecays, c.MaxSteps = -1, 7
+		applyKindDefaults(&c, build(kind), map[string]bool{"num-lr-decays": true, "max-steps": true}, "step-size")
+		if c.NumLRDecays != -1 || c.MaxSteps != 7 {
+			t.Fatalf("%s: explicit flags overridden: %+v", kind, c)
+		}
+	}
+	c := train.DefaultConfig()
+	applyKindDefaults(&c, build("dlinear"), nil, "step-size")
+	if c.MaxSteps != 5000 || c.LearningRate != 1e-4 {
+		t.Fatalf("dlinear: %+v", c)
+	}
+	c = train.DefaultConfig()
+	applyKindDefaults(&c, build("mlp"), nil, "step-size")
+	if c.NumLRDecays != train.DefaultConfig().NumLRDecays || c.MaxSteps != train.DefaultConfig().MaxSteps {
+		t.Fatal("mlp defaults changed")
 	}
 }

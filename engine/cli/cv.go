@@ -99,6 +99,10 @@ func CVMain(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	applyKindDefaults(&cfg, m, set, "train-step-size")
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", err, errUsage)
+	}
 	c := m.Common()
 	H := c.H
 	full, err := exogSeries(c, ds)

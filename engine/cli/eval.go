@@ -13,12 +13,14 @@ import (
 
 	"github.com/streamcast/streamcast/engine/evaluate"
 	"github.com/streamcast/streamcast/engine/model"
+	"github.com/streamcast/streamcast/engine/train"
 )
 
 // benchmarkFlags select a published benchmark run (eval --benchmark).
 type benchmarkFlags struct {
 	benchmark, dataDir, kind, hyper string
 	h, inputSize, steps, threads    int
+	batchSize, windowsBatchSize     int
 	seed                            uint64
 	asJSON, quiet                   bool
 }
@@ -30,6 +32,8 @@ func (b *benchmarkFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&b.h, "h", 0, "horizon (0 = the benchmark's: etth1 96, m4-hourly 48)")
 	fs.IntVar(&b.inputSize, "input-size", 0, "input window (0 = the benchmark's default: etth1 336, m4-hourly 96)")
 	fs.IntVar(&b.steps, "steps", 0, "training steps (0 = the model kind's max_steps default)")
+	fs.IntVar(&b.batchSize, "batch-size", 0, "series per training step (0 = the model kind's batch_size default)")
+	fs.IntVar(&b.windowsBatchSize, "windows-batch-size", 0, "windows sampled per training step (0 = the model kind's windows_batch_size default)")
 	fs.Uint64Var(&b.seed, "seed", 1, "random seed (weight init, window sampling, dropout)")
 	fs.StringVar(&b.hyper, "hyper", "", "extra hyper-parameters as a JSON object, e.g. {\"scaler_type\":\"standard\"}")
 	fs.IntVar(&b.threads, "threads", 0, "GOMAXPROCS (0 = all CPUs)")
@@ -66,8 +70,8 @@ func runEvalBenchmark(ctx context.Context, bf *benchmarkFlags, stdout, stderr io
 	if bf.kind == "" {
 		return fmt.Errorf("eval: --model is required (%s): %w", strings.Join(model.Kinds(), ", "), errUsage)
 	}
-	if bf.h < 0 || bf.inputSize < 0 || bf.steps < 0 {
-		return fmt.Errorf("eval: --h, --input-size and --steps must be >= 0: %w", errUsage)
+	if bf.h < 0 || bf.inputSize < 0 || bf.steps < 0 || bf.batchSize < 0 || bf.windowsBatchSize < 0 {
+		return fmt.Errorf("eval: --h, --input-size, --steps, --batch-size and --windows-batch-size must be >= 0: %w", errUsage)
 	}
 	if bf.hyper != "" && !json.Valid([]byte(bf.hyper)) {
 		return fmt.Errorf("eval: --hyper is not valid JSON: %w", errUsage)
@@ -78,6 +82,16 @@ func runEvalBenchmark(ctx context.Context, bf *benchmarkFlags, stdout, stderr io
 	o := evaluate.Options{Kind: bf.kind, H: bf.h, InputSize: bf.inputSize, Steps: bf.steps, Seed: bf.seed}
 	if bf.hyper != "" {
 		o.Hyper = []byte(bf.hyper)
+	}
+	if bf.batchSize > 0 || bf.windowsBatchSize > 0 {
+		o.Train = func(c *train.Config) {
+			if bf.batchSize > 0 {
+				c.BatchSize = bf.batchSize
+			}
+			if bf.windowsBatchSize > 0 {
+				c.WindowsBatchSize = bf.windowsBatchSize
+			}
+		}
 	}
 	if !bf.quiet {
 		o.Logger = slog.New(slog.NewTextHandler(stderr, nil))

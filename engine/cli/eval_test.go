@@ -46,6 +46,24 @@ func TestEvalBenchmarkETTh1(t *testing.T) {
 	}
 }
 
+// TestEvalBenchmarkNeuralForecastKinds: NHITS and NBEATS run under the
+// ETTh1 protocol with the batch flags of NeuralForecast's long-horizon
+// setting (7 series × N windows per step).
+func TestEvalBenchmarkNeuralForecastKinds(t *testing.T) {
+	dir := filepath.Dir(filepath.Dir(shareddata.ETTh1(t)))
+	for _, kind := range []string{"nhits", "nbeats"} {
+		out, err := run(t, evalCmd, "--benchmark", "etth1", "--data-dir", dir, "--model", kind, "--steps", "3", "--h", "24", "--input-size", "48",
+			"--batch-size", "7", "--windows-batch-size", "16", "--hyper", `{"mlp_units":[[32,32]]}`, "--json", "--quiet")
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		var res map[string]any
+		if err := json.Unmarshal([]byte(out), &res); err != nil || res["model"] != kind || !(res["mse"].(float64) > 0) {
+			t.Fatalf("%s: output %q: %v", kind, out, err)
+		}
+	}
+}
+
 func TestEvalBenchmarkM4(t *testing.T) {
 	dir := filepath.Dir(filepath.Dir(shareddata.File(t, "m4-hourly", "Hourly-train.csv")))
 	out, err := run(t, evalCmd, "--benchmark", "m4-hourly", "--data-dir", dir, "--model", "nlinear", "--steps", "5", "--json", "--quiet")
@@ -68,6 +86,8 @@ func TestEvalErrors(t *testing.T) {
 		{[]string{"--benchmark", "etth1", "--data-dir", dir}, true},
 		{[]string{"--benchmark", "etth1", "--data-dir", dir, "--model", "nlinear", "--steps", "-1"}, true},
 		{[]string{"--benchmark", "etth1", "--data-dir", dir, "--model", "nlinear", "--hyper", "{"}, true},
+		{[]string{"--benchmark", "etth1", "--data-dir", dir, "--model", "nhits", "--windows-batch-size", "-1"}, true},
+		{[]string{"--benchmark", "etth1", "--data-dir", dir, "--model", "nhits", "--batch-size", "-2"}, true},
 		{[]string{"--benchmark", "etth1", "--data-dir", dir, "--model", "nlinear"}, false},
 		{[]string{"--benchmark", "nope", "--data-dir", dir, "--model", "nlinear"}, false},
 		{[]string{"--benchmark", "etth1", "extra"}, true}, // stray arguments are usage errors (exit 2)

@@ -80,6 +80,34 @@ func buildModel(mf *modelFlags, ef *exogFlags, set map[string]bool, ds *dataset)
 	return mf.buildWith(set, extra)
 }
 
+// trainDefaulter is implemented by models whose kind has NeuralForecast
+// training defaults of its own (evaluate.TrainDefaulter; NBEATS, NBEATSx
+// and NHITS halve the learning rate three times, the linear models train
+// 5000 steps at 1e-4).
+type trainDefaulter interface{ TrainDefaults() train.Config }
+
+// applyKindDefaults replaces the training settings whose flags were not
+// given (set; stride names the window-stride flag) by m's kind defaults.
+func applyKindDefaults(c *train.Config, m model.Model, set map[string]bool, stride string) {
+	td, ok := m.(trainDefaulter)
+	if !ok {
+		return
+	}
+	d := td.TrainDefaults()
+	for name, apply := range map[string]func(){
+		"max-steps":          func() { c.MaxSteps = d.MaxSteps },
+		"learning-rate":      func() { c.LearningRate = d.LearningRate },
+		"num-lr-decays":      func() { c.NumLRDecays = d.NumLRDecays },
+		"batch-size":         func() { c.BatchSize = d.BatchSize },
+		"windows-batch-size": func() { c.WindowsBatchSize = d.WindowsBatchSize },
+		stride:               func() { c.StepSize = d.StepSize },
+	} {
+		if !set[name] {
+			apply()
+		}
+	}
+}
+
 func trainFlags(fs *flag.FlagSet, c *train.Config) { trainFlagsStride(fs, c, "step-size") }
 
 // trainFlagsStride is trainFlags with the training-window stride under
@@ -157,6 +185,10 @@ func TrainMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	} else if set["loss"] || set["hist-exog"] || set["futr-exog"] || set["stat-exog"] || set["level"] {
 		return fmt.Errorf("train: --init-from continues the saved model with its own loss and inputs; drop --loss/--level/--hist-exog/--futr-exog/--stat-exog: %w", errUsage)
+	}
+	applyKindDefaults(&cfg, m, set, "step-size")
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", err, errUsage)
 	}
 	series, err := exogSeries(m.Common(), ds)
 	if err != nil {

@@ -1,7 +1,9 @@
 // Package modeltest holds checks shared by the model packages' tests:
 // PyTorch golden cases (forward values and gradients for fixed weights),
-// whole-model finite-difference gradients, model-file round trips and
-// allocation-free prediction.
+// whole-model finite-difference gradients (also through ForwardInputs with
+// exogenous inputs), model-file round trips, allocation-free prediction,
+// seeded initialisation, end-to-end training with exogenous variables and
+// multi-output losses, and the published accuracy protocols.
 package modeltest
 
 import (
