@@ -16,8 +16,8 @@ import (
 	"syscall"
 
 	"github.com/streamcast/streamcast/engine/cli"
-	"github.com/streamcast/streamcast/pipeline/lifecycle"
 	"github.com/streamcast/streamcast/pipeline"
+	"github.com/streamcast/streamcast/pipeline/lifecycle"
 )
 
 // command is one sub-command of the binary.
