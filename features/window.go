@@ -88,6 +88,9 @@ func ParseWindowFeature(name string) (WindowFeature, error) {
 	if !ok {
 		return WindowFeature{}, fmt.Errorf("features: unknown feature %q (mean_W, std_W, min_W, max_W, lag_K, ewma_A or %v)", name, calendarNames)
 	}
+	if pre == "exog" {
+		return WindowFeature{}, fmt.Errorf("features: %q: exogenous values of messages are stored as their last value only, not per step, so they cannot be a per-step model input yet", name)
+	}
 	if pre == "ewma" {
 		a, err := strconv.ParseFloat(arg, 64)
 		if err != nil || !(a > 0 && a <= 1) {
