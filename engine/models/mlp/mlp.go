@@ -101,44 +101,13 @@ var (
 )
 
 func init() {
-	model.Register(Kind, model.Spec{
-		New: func(hyper []byte, init bool) (model.Model, error) {
-			h, err := parse(hyper)
-			if err != nil {
-				return nil, err
-			}
-			return build(h, init), nil
-		},
-		NumParams: func(hyper []byte) (int, error) {
-			h, err := parse(hyper)
-			if err != nil {
-				return 0, err
-			}
-			return h.NumParams(), nil
-		},
-	})
-}
-
-func parse(hyper []byte) (Hyper, error) {
-	h := DefaultHyper(0, 0)
-	if err := model.DecodeHyper(hyper, &h); err != nil {
-		return Hyper{}, err
-	}
-	if h.ScalerType == "" {
-		h.ScalerType = "identity"
-	}
-	if err := h.Validate(); err != nil {
-		return Hyper{}, err
-	}
-	return h, nil
+	model.RegisterKind(Kind, func() Hyper { return DefaultHyper(0, 0) },
+		func(h Hyper, init bool) model.Model { return build(h, init) })
 }
 
 // New returns an MLP with seeded initial weights.
 func New(h Hyper) (*MLP, error) {
-	if h.ScalerType == "" {
-		h.ScalerType = "identity"
-	}
-	if err := h.Validate(); err != nil {
+	if err := model.CheckHyper(&h); err != nil {
 		return nil, err
 	}
 	return build(h, true), nil

@@ -130,44 +130,13 @@ type NBEATS struct {
 var _ model.Model = (*NBEATS)(nil)
 
 func init() {
-	model.Register(Kind, model.Spec{
-		New: func(hyper []byte, init bool) (model.Model, error) {
-			h, err := parse(hyper)
-			if err != nil {
-				return nil, err
-			}
-			return &NBEATS{hyper: h, net: nbeatsnet.New(h.net(), init)}, nil
-		},
-		NumParams: func(hyper []byte) (int, error) {
-			h, err := parse(hyper)
-			if err != nil {
-				return 0, err
-			}
-			return h.NumParams(), nil
-		},
-	})
-}
-
-func parse(hyper []byte) (Hyper, error) {
-	h := DefaultHyper(0, 0)
-	if err := model.DecodeHyper(hyper, &h); err != nil {
-		return Hyper{}, err
-	}
-	if h.ScalerType == "" {
-		h.ScalerType = "identity"
-	}
-	if err := h.Validate(); err != nil {
-		return Hyper{}, err
-	}
-	return h, nil
+	model.RegisterKind(Kind, func() Hyper { return DefaultHyper(0, 0) },
+		func(h Hyper, init bool) model.Model { return &NBEATS{hyper: h, net: nbeatsnet.New(h.net(), init)} })
 }
 
 // New returns an NBEATS with seeded initial weights.
 func New(h Hyper) (*NBEATS, error) {
-	if h.ScalerType == "" {
-		h.ScalerType = "identity"
-	}
-	if err := h.Validate(); err != nil {
+	if err := model.CheckHyper(&h); err != nil {
 		return nil, err
 	}
 	return &NBEATS{hyper: h, net: nbeatsnet.New(h.net(), true)}, nil
