@@ -12,30 +12,44 @@ type seriesView struct {
 	raw  string // stored header bytes, "" = no state
 	hdr  header
 	tail []float64 // last min(count, cap(tail)) values, oldest first
+	// xtail holds the Config.StepExog values of the tail's steps,
+	// row-major len(tail)×E (E = len(StepExog); empty when E = 0).
+	xtail []float64
 }
 
-// apply advances v by one applied event (value x, time ts, source
-// offset, partition and topic ID).
-func (v *seriesView) apply(x float64, ts int64, off int64, part int32, topic uint32, fp string) {
+// apply advances v by one applied event (value x, per-step exogenous
+// values xrow, time ts, source offset, partition and topic ID).
+func (v *seriesView) apply(x float64, xrow []float64, ts int64, off int64, part int32, topic uint32, fp string) {
 	v.hdr.count++
 	v.hdr.lastTS, v.hdr.lastOff, v.hdr.lastPart, v.hdr.lastTopic = ts, off, part, topic
 	var b [hdrLen]byte
 	v.raw = string(v.hdr.encode(b[:0], fp))
+	e := len(xrow)
 	if len(v.tail) < cap(v.tail) {
 		v.tail = append(v.tail, x)
+		v.xtail = append(v.xtail, xrow...)
 	} else if len(v.tail) > 0 {
 		copy(v.tail, v.tail[1:])
 		v.tail[len(v.tail)-1] = x
+		if e > 0 {
+			copy(v.xtail, v.xtail[e:])
+			copy(v.xtail[len(v.xtail)-e:], xrow)
+		}
 	}
 }
 
-// copyFrom makes v a deep copy of o with tail capacity tailCap >= len(o.tail).
-func (v *seriesView) copyFrom(o *seriesView, tailCap int) {
+// copyFrom makes v a deep copy of o with tail capacity tailCap >=
+// len(o.tail), e per-step exogenous values per step.
+func (v *seriesView) copyFrom(o *seriesView, tailCap, e int) {
 	v.raw, v.hdr = o.raw, o.hdr
 	if cap(v.tail) != tailCap {
 		v.tail = make([]float64, 0, tailCap)
 	}
 	v.tail = append(v.tail[:0], o.tail...)
+	if cap(v.xtail) != tailCap*e {
+		v.xtail = make([]float64, 0, tailCap*e)
+	}
+	v.xtail = append(v.xtail[:0], o.xtail...)
 }
 
 const cacheShards = 64
@@ -46,14 +60,15 @@ const cacheShards = 64
 // is next seen.
 type viewCache struct {
 	perShard int
+	e        int // per-step exogenous values per step
 	shards   [cacheShards]struct {
 		mu sync.Mutex
 		m  map[string]*seriesView
 	}
 }
 
-func newViewCache(capacity int) *viewCache {
-	c := &viewCache{perShard: max(1, (capacity+cacheShards-1)/cacheShards)}
+func newViewCache(capacity, e int) *viewCache {
+	c := &viewCache{perShard: max(1, (capacity+cacheShards-1)/cacheShards), e: e}
 	for i := range c.shards {
 		c.shards[i].m = make(map[string]*seriesView)
 	}
@@ -84,10 +99,12 @@ func (c *viewCache) get(series string, dst *seriesView, tailCap int) bool {
 		delete(sh.m, series) // too short: the caller re-reads it
 		return false
 	}
-	dst.copyFrom(v, tailCap)
-	if len(dst.tail) > tailCap { // cached with a longer tail
-		dst.tail = append(dst.tail[:0], dst.tail[len(dst.tail)-tailCap:]...)
+	if len(v.tail) > tailCap { // cached with a longer tail
+		cut := len(v.tail) - tailCap
+		dst.copyFrom(&seriesView{raw: v.raw, hdr: v.hdr, tail: v.tail[cut:], xtail: v.xtail[cut*c.e:]}, tailCap, c.e)
+		return true
 	}
+	dst.copyFrom(v, tailCap, c.e)
 	return true
 }
 
@@ -109,7 +126,7 @@ func (c *viewCache) put(series string, v *seriesView) {
 		old = &seriesView{}
 		sh.m[series] = old
 	}
-	old.copyFrom(v, cap(v.tail))
+	old.copyFrom(v, cap(v.tail), c.e)
 }
 
 // drop forgets series.

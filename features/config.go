@@ -19,6 +19,8 @@ const (
 	MaxExogPerObservation = 256
 	// MaxSeriesLen bounds len(Observation.Series) in bytes.
 	MaxSeriesLen = 512
+	// MaxStepExog bounds len(Config.StepExog).
+	MaxStepExog = 64
 	// maxAbsMillis keeps unix-millisecond times exactly representable as Lua
 	// numbers (IEEE doubles).
 	maxAbsMillis = 1<<53 - 1
@@ -45,6 +47,15 @@ type Config struct {
 	// seen, NaN if never seen). All exogenous variables are stored in the
 	// state regardless. Default: none.
 	Exog []string
+	// StepExog lists the exogenous variables whose value is kept at every
+	// step of the history ring, next to the value and time, so that models
+	// can read them as historical inputs (NeuralForecast's hist_exog_list)
+	// over their whole input window. Each costs 8 bytes per stored step; an
+	// event without the variable stores NaN (see State.ExogSteps). The
+	// list (names and order) is part of the stored layout: changing it
+	// makes existing states unusable (ErrConfigMismatch), as History does.
+	// At most MaxStepExog. Default: none.
+	StepExog []string
 	// KeyPrefix prefixes every Redis key. It must not contain '{' or '}'
 	// (the series name is the Redis Cluster hash tag). Default: "sc".
 	KeyPrefix string
@@ -98,6 +109,19 @@ func (cfg Config) Validate() error {
 		}
 		seen[name] = true
 	}
+	if len(cfg.StepExog) > MaxStepExog {
+		return fmt.Errorf("features: %d per-step exogenous variables, at most %d allowed", len(cfg.StepExog), MaxStepExog)
+	}
+	seen = make(map[string]bool, len(cfg.StepExog))
+	for _, name := range cfg.StepExog {
+		if name == "" {
+			return errors.New("features: empty per-step exogenous variable name")
+		}
+		if seen[name] {
+			return fmt.Errorf("features: per-step exogenous variable %q listed twice", name)
+		}
+		seen[name] = true
+	}
 	if cfg.KeyPrefix == "" {
 		return errors.New("features: empty KeyPrefix")
 	}
@@ -142,12 +166,29 @@ func (cfg Config) NumFeatures() int {
 }
 
 // fingerprint identifies the parts of the configuration that define the
-// stored state layout (the ring size); a series written under one
-// fingerprint cannot be updated under another. Windows, lags, alphas and
-// exogenous names only affect derived features and may change freely.
+// stored state layout (the ring size and the per-step variables); a series
+// written under one fingerprint cannot be updated under another. Windows,
+// lags, alphas and Config.Exog only affect derived features and may change
+// freely. Without per-step variables it is "v3;h=<History>" (the layout
+// before they existed); with them "v4:<History in hex>:<7 hex digits of
+// the FNV-1a hash of the names>", at most fpLen bytes.
 func (cfg Config) fingerprint() string {
-	return "v3;h=" + strconv.Itoa(cfg.History)
+	if len(cfg.StepExog) == 0 {
+		return "v3;h=" + strconv.Itoa(cfg.History)
+	}
+	h := uint32(2166136261)
+	for _, name := range cfg.StepExog {
+		for i := 0; i < len(name); i++ {
+			h = (h ^ uint32(name[i])) * 16777619
+		}
+		h = (h ^ 0xff) * 16777619 // separator: ["ab"] and ["a", "b"] differ
+	}
+	return fmt.Sprintf("v4:%x:%07x", cfg.History, h&0xfffffff)
 }
+
+// recLen is the size of one ring record: value, time and the StepExog
+// values, 8 bytes each.
+func (cfg Config) recLen() int { return 16 + 8*len(cfg.StepExog) }
 
 // isFiniteBounded reports whether v is finite with |v| <= MaxAbsValue.
 func isFiniteBounded(v float64) bool {

@@ -7,7 +7,9 @@
 // For every series the state holds the last Config.History values and their
 // event times (a ring buffer), the number of applied events, the event time,
 // partition and offset of the last applied event and the last value of every
-// exogenous variable seen so far. Timestamps are stored as unix milliseconds.
+// exogenous variable seen so far. Variables listed in Config.StepExog are
+// also kept at every step of the ring, for models that read them over their
+// input window (State.ExogSteps, Result.Exog). Timestamps are stored as unix milliseconds.
 // Everything else, EWMAs included, is derived in Go from that raw state.
 //
 // Idempotency and lateness: an event whose source offset is at or below the
@@ -35,10 +37,12 @@
 //	<prefix>:{<series>}:s   48-byte header (layout fingerprint, count, last event
 //	                        time, last offset, last partition; see header.go)
 //	                        followed by a ring of History records, each a float64
-//	                        value and an int64 unix-ms time (little endian)
+//	                        value, an int64 unix-ms time and one float64 per
+//	                        Config.StepExog variable (little endian)
 //	<prefix>:{<series>}:x   hash: exogenous name = last value (shortest decimal)
 //
-// Memory is therefore about 16·History bytes per series (16 KiB by default)
+// Memory is therefore about (16 + 8·len(StepExog))·History bytes per series
+// (16 KiB by default)
 // plus a small hash. Keys have no TTL; run Redis with maxmemory-policy
 // noeviction (or a volatile-* policy) so that an eviction can never remove
 // one key of a series and keep the other.

@@ -19,7 +19,7 @@ var (
 	// ErrNotFound is returned by Store.State for a series without state.
 	ErrNotFound = errors.New("features: series not found")
 	// ErrConfigMismatch is returned when a series' stored state was written
-	// with a different History than the Store's Config.
+	// with a different History or StepExog than the Store's Config.
 	ErrConfigMismatch = errors.New("features: stored state has a different config")
 )
 

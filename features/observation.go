@@ -3,6 +3,7 @@ package features
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -77,6 +78,10 @@ type Result struct {
 	// Tail slice already in dst, so callers that keep dst between calls
 	// must copy Tail if they need it after the next call. Empty for Invalid.
 	Tail []float64
+	// Exog holds the Config.StepExog values of the Tail's steps, row-major
+	// len(Tail)×len(StepExog) (NaN where an event lacked the variable);
+	// empty without StepExog. Reused like Tail.
+	Exog []float64
 	// LastTS is the event time of the last applied event (zero if none).
 	LastTS time.Time
 	// Count is the number of applied events of the series.
@@ -144,4 +149,17 @@ func normValue(v float64) float64 {
 		return 0
 	}
 	return v
+}
+
+// stepExogRow sets dst (len(cfg.StepExog)) to the event's value of each
+// per-step exogenous variable, NaN where it has none.
+func (cfg Config) stepExogRow(dst []float64, exog map[string]float64) {
+	for e, name := range cfg.StepExog {
+		v, ok := exog[name]
+		if !ok {
+			dst[e] = math.NaN()
+			continue
+		}
+		dst[e] = normValue(v)
+	}
 }

@@ -9,7 +9,9 @@ import (
 //
 //	[0, hdrLen)                 header (see header.go): config fingerprint,
 //	                            count, last event time, last offset and partition
-//	[hdrLen, hdrLen + 16·H)     ring of H records: value (float64 LE), time (int64 LE);
+//	[hdrLen, hdrLen + R·H)      ring of H records of R = 16 + 8·len(StepExog) bytes:
+//	                            value (float64 LE), time (int64 LE), then each
+//	                            Config.StepExog value (float64 LE, NaN = absent);
 //	                            record i of the series lives in slot i mod H
 //
 // plus, only for series with exogenous variables, a hash KEYS[2] =
@@ -35,7 +37,7 @@ import (
 // ARGV[1] the header the caller believes is stored ("" = no state yet)
 // ARGV[2] the header after the event ("" = verify only: nothing is written)
 // ARGV[3] byte offset of the event's ring record (decimal)
-// ARGV[4] the ring record (16 bytes)
+// ARGV[4] the ring record (Config.recLen bytes)
 // ARGV[5..] exogenous name, value pairs (KEYS[2] is given only with them)
 //
 // Reply: integer 1 when the stored header equalled ARGV[1] (and the event
@@ -51,7 +53,7 @@ func applyScript(cfg Config) string {
 	var b strings.Builder
 	b.WriteString("-- streamcast features apply (compare-and-set)\n")
 	salt(&b, cfg)
-	fmt.Fprintf(&b, "local RING_END = %d\n", hdrLen+16*cfg.History-1)
+	fmt.Fprintf(&b, "local RING_END = %d\n", hdrLen+cfg.recLen()*cfg.History-1)
 	fmt.Fprintf(&b, "local HDR_END = %d\n", hdrLen-1)
 	b.WriteString(`local cur = redis.call('GETRANGE', KEYS[1], 0, HDR_END)
 if cur ~= ARGV[1] then return cur end
@@ -76,10 +78,10 @@ func peekScript(cfg Config) string {
 	var b strings.Builder
 	b.WriteString("-- streamcast features peek\n")
 	salt(&b, cfg)
-	fmt.Fprintf(&b, "local H = %d\nlocal HDR = %d\n", cfg.History, hdrLen)
+	fmt.Fprintf(&b, "local H = %d\nlocal HDR = %d\nlocal R = %d\n", cfg.History, hdrLen, cfg.recLen())
 	b.WriteString(`local h = redis.call('GETRANGE', KEYS[1], 0, HDR - 1)
 local len = redis.call('STRLEN', KEYS[1])
-if #h < HDR or len ~= HDR + H * 16 then return {h, '', len} end
+if #h < HDR or len ~= HDR + H * R then return {h, '', len} end
 local b1, b2, b3, b4, b5, b6, b7 = string.byte(h, 17, 23)
 local n = ((((((b7 * 256 + b6) * 256 + b5) * 256 + b4) * 256 + b3) * 256 + b2) * 256) + b1
 local k = tonumber(ARGV[1])
@@ -90,10 +92,10 @@ if k > 0 then
   local e = n % H
   local s = e - k
   if s >= 0 then
-    tb = redis.call('GETRANGE', KEYS[1], HDR + s * 16, HDR + e * 16 - 1)
+    tb = redis.call('GETRANGE', KEYS[1], HDR + s * R, HDR + e * R - 1)
   else
-    tb = redis.call('GETRANGE', KEYS[1], HDR + (H + s) * 16, HDR + H * 16 - 1)
-    if e > 0 then tb = tb .. redis.call('GETRANGE', KEYS[1], HDR, HDR + e * 16 - 1) end
+    tb = redis.call('GETRANGE', KEYS[1], HDR + (H + s) * R, HDR + H * R - 1)
+    if e > 0 then tb = tb .. redis.call('GETRANGE', KEYS[1], HDR, HDR + e * R - 1) end
   end
 end
 return {h, tb, len}

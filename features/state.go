@@ -26,6 +26,10 @@ type State struct {
 	Values []float64
 	// Times are the event times of Values in unix milliseconds.
 	Times []int64
+	// ExogSteps holds the Config.StepExog values of every step of Values,
+	// row-major len(Values)×len(StepExog); NaN where the event did not
+	// carry the variable. Nil without StepExog.
+	ExogSteps []float64
 	// EWMA holds one exponentially weighted moving average per
 	// Config.EWMAAlphas entry, run over Values (see Config.EWMAOver). While
 	// Count <= History this is the usual e₁ = x₁, eₙ = eₙ₋₁ + α·(xₙ − eₙ₋₁)
@@ -71,11 +75,19 @@ func (cfg Config) step(st *State, ob *Observation) Status {
 	}
 	st.Values = append(st.Values, normValue(ob.Value))
 	st.Times = append(st.Times, ts)
+	if E := len(cfg.StepExog); E > 0 {
+		n := len(st.ExogSteps)
+		st.ExogSteps = append(st.ExogSteps, make([]float64, E)...)
+		cfg.stepExogRow(st.ExogSteps[n:], ob.Exog)
+	}
 	if len(st.Values) > cfg.History {
 		// Slicing forward keeps appends amortised O(1): append reallocates
 		// (copying only History elements) once the capacity is used up.
 		st.Values = st.Values[len(st.Values)-cfg.History:]
 		st.Times = st.Times[len(st.Times)-cfg.History:]
+		if E := len(cfg.StepExog); E > 0 {
+			st.ExogSteps = st.ExogSteps[len(st.ExogSteps)-cfg.History*E:]
+		}
 	}
 	if st.Exog == nil {
 		st.Exog = make(map[string]float64, len(ob.Exog))
@@ -194,6 +206,7 @@ func (s *State) Diff(o *State) string {
 	}
 	diffFloats(add, "values", s.Values, o.Values)
 	diffFloats(add, "ewma", s.EWMA, o.EWMA)
+	diffFloats(add, "exog steps", s.ExogSteps, o.ExogSteps)
 	if len(s.Times) != len(o.Times) {
 		add("len(times) %d vs %d", len(s.Times), len(o.Times))
 	} else {

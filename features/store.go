@@ -68,7 +68,7 @@ func NewStoreWithOptions(rdb redis.UniversalClient, cfg Config, opt StoreOptions
 	if opt.CacheSeries == 0 {
 		opt.CacheSeries = 100_000
 	}
-	s := &Store{rdb: rdb, cfg: cfg, fp: cfg.fingerprint(), cache: newViewCache(opt.CacheSeries)}
+	s := &Store{rdb: rdb, cfg: cfg, fp: cfg.fingerprint(), cache: newViewCache(opt.CacheSeries, len(cfg.StepExog))}
 	s.script, s.sha = applyScript(cfg), scriptSHA(applyScript(cfg))
 	s.peek, s.peekSHA = peekScript(cfg), scriptSHA(peekScript(cfg))
 	return s, nil
@@ -132,6 +132,7 @@ type applyScratch struct {
 	args    [][]any
 	cmds    []*redis.Cmd
 	recs    []byte
+	xrow    []float64
 	tailArg string
 }
 
@@ -204,7 +205,7 @@ func (s *Store) Apply(ctx context.Context, obs []Observation, tail int, dst []Re
 	for i := range obs {
 		ob := &obs[i]
 		if ob.Validate() != nil {
-			dst[i] = Result{Status: Invalid, Tail: dst[i].Tail[:0]}
+			dst[i] = Result{Status: Invalid, Tail: dst[i].Tail[:0], Exog: dst[i].Exog[:0]}
 			continue
 		}
 		sc.pending = append(sc.pending, i)
@@ -257,7 +258,7 @@ func (s *Store) dropBad(obs []Observation, sc *applyScratch, dst []Result) {
 			keep = append(keep, i)
 			continue
 		}
-		dst[i] = Result{Status: BadState, Err: w.bad, Tail: dst[i].Tail[:0]}
+		dst[i] = Result{Status: BadState, Err: w.bad, Tail: dst[i].Tail[:0], Exog: dst[i].Exog[:0]}
 	}
 	sc.pending = keep
 }
@@ -331,13 +332,18 @@ func (s *Store) decodePeek(cmd *redis.Cmd, w *work, tail int) error {
 	h, ok1 := v[0].(string)
 	tb, ok2 := v[1].(string)
 	size, ok3 := v[2].(int64)
-	if !ok1 || !ok2 || !ok3 || len(tb)%16 != 0 {
+	R := s.cfg.recLen()
+	if !ok1 || !ok2 || !ok3 || len(tb)%R != 0 {
 		return fmt.Errorf("features: read state: unexpected reply %v", v)
 	}
+	E := len(s.cfg.StepExog)
 	if cap(w.view.tail) != tail {
 		w.view.tail = make([]float64, 0, tail)
 	}
-	w.view.tail = w.view.tail[:0]
+	if cap(w.view.xtail) != tail*E {
+		w.view.xtail = make([]float64, 0, tail*E)
+	}
+	w.view.tail, w.view.xtail = w.view.tail[:0], w.view.xtail[:0]
 	w.view.raw = h
 	if h == "" {
 		w.view.hdr = header{lastOff: -1}
@@ -347,12 +353,15 @@ func (s *Store) decodePeek(cmd *redis.Cmd, w *work, tail int) error {
 	if err != nil {
 		return fmt.Errorf("features: read state %s: %w: %w", w.keys[0], errBadState, err)
 	}
-	if want := int64(hdrLen + 16*s.cfg.History); size != want {
+	if want := int64(hdrLen + R*s.cfg.History); size != want {
 		return fmt.Errorf("features: read state %s: %w: corrupt state: %d bytes, want %d", w.keys[0], errBadState, size, want)
 	}
 	w.view.hdr = hdr
-	for j := 0; j < len(tb); j += 16 {
+	for j := 0; j < len(tb); j += R {
 		w.view.tail = append(w.view.tail, math.Float64frombits(binary.LittleEndian.Uint64([]byte(tb[j:j+8]))))
+		for x := j + 16; x < j+R; x += 8 {
+			w.view.xtail = append(w.view.xtail, math.Float64frombits(binary.LittleEndian.Uint64([]byte(tb[x:x+8]))))
+		}
 	}
 	return nil
 }
@@ -363,7 +372,9 @@ func (s *Store) decodePeek(cmd *redis.Cmd, w *work, tail int) error {
 // reloaded.
 func (s *Store) casRound(ctx context.Context, obs []Observation, sc *applyScratch, dst []Result) (bool, error) {
 	n := len(sc.pending)
-	sc.recs = grow(sc.recs, 16*n)
+	R, E := s.cfg.recLen(), len(s.cfg.StepExog)
+	sc.recs = grow(sc.recs, R*n)
+	sc.xrow = grow(sc.xrow, E)
 	sc.args = grow(sc.args, n)
 	sc.cmds = grow(sc.cmds, n)
 	pipe := s.rdb.Pipeline()
@@ -386,11 +397,15 @@ func (s *Store) casRound(ctx context.Context, obs []Observation, sc *applyScratc
 		}
 		if st == Applied {
 			x := normValue(ob.Value)
-			rec := sc.recs[16*k : 16*k+16 : 16*k+16]
+			rec := sc.recs[R*k : R*k+R : R*k+R]
 			binary.LittleEndian.PutUint64(rec, math.Float64bits(x))
 			binary.LittleEndian.PutUint64(rec[8:], uint64(ts))
-			slot := hdrLen + 16*(v.hdr.count%int64(s.cfg.History))
-			v.apply(x, ts, ob.Source.Offset, int32(ob.Source.Partition), topic, s.fp)
+			s.cfg.stepExogRow(sc.xrow, ob.Exog)
+			for e, xv := range sc.xrow {
+				binary.LittleEndian.PutUint64(rec[16+8*e:], math.Float64bits(xv))
+			}
+			slot := hdrLen + int64(R)*(v.hdr.count%int64(s.cfg.History))
+			v.apply(x, sc.xrow, ts, ob.Source.Offset, int32(ob.Source.Partition), topic, s.fp)
 			a = append(a, v.raw, slot, rec)
 			for name, val := range ob.Exog {
 				a = append(a, name, strconv.FormatFloat(normValue(val), 'g', -1, 64))
@@ -406,6 +421,7 @@ func (s *Store) casRound(ctx context.Context, obs []Observation, sc *applyScratc
 			r.LastTS = time.UnixMilli(v.hdr.lastTS).UTC()
 		}
 		r.Tail = append(r.Tail[:0], v.tail...)
+		r.Exog = append(r.Exog[:0], v.xtail...)
 		cmd := redis.NewCmd(ctx, a...)
 		cmd.SetFirstKeyPos(3) // route by KEYS[1] on cluster clients
 		_ = pipe.Process(ctx, cmd)
@@ -435,7 +451,7 @@ func (s *Store) casRound(ctx context.Context, obs []Observation, sc *applyScratc
 			w := sc.works[obs[i].Series]
 			w.cold = true
 			r := &dst[i]
-			r.Status, r.Err, r.Tail, r.OffsetRegressed = BadState, fmt.Errorf("features: apply %s: %w", w.keys[0], err), r.Tail[:0], false
+			r.Status, r.Err, r.Tail, r.Exog, r.OffsetRegressed = BadState, fmt.Errorf("features: apply %s: %w", w.keys[0], err), r.Tail[:0], r.Exog[:0], false
 			continue
 		default:
 			return false, wrapRedisErr("apply", err)
@@ -535,9 +551,9 @@ func (s *Store) decodeState(series, blob string, exog map[string]string) (*State
 	if err != nil {
 		return nil, err
 	}
-	h := int64(s.cfg.History)
-	if int64(len(blob)) != hdrLen+16*h {
-		return nil, fmt.Errorf("corrupt state: count %d, blob of %d bytes, want %d", hdr.count, len(blob), hdrLen+16*h)
+	h, R, E := int64(s.cfg.History), int64(s.cfg.recLen()), len(s.cfg.StepExog)
+	if int64(len(blob)) != hdrLen+R*h {
+		return nil, fmt.Errorf("corrupt state: count %d, blob of %d bytes, want %d", hdr.count, len(blob), hdrLen+R*h)
 	}
 	st := NewState(series)
 	st.Count = hdr.count
@@ -555,12 +571,18 @@ func (s *Store) decodeState(series, blob string, exog map[string]string) (*State
 	c := min(st.Count, h)
 	st.Values = make([]float64, c)
 	st.Times = make([]int64, c)
+	if E > 0 {
+		st.ExogSteps = make([]float64, int(c)*E)
+	}
 	ring := blob[hdrLen:]
 	for i := range c {
 		slot := (st.Count - c + i) % h
-		rec := ring[16*slot : 16*slot+16]
+		rec := ring[R*slot : R*slot+R]
 		st.Values[i] = math.Float64frombits(binary.LittleEndian.Uint64([]byte(rec[:8])))
-		st.Times[i] = int64(binary.LittleEndian.Uint64([]byte(rec[8:])))
+		st.Times[i] = int64(binary.LittleEndian.Uint64([]byte(rec[8:16])))
+		for e := range E {
+			st.ExogSteps[int(i)*E+e] = math.Float64frombits(binary.LittleEndian.Uint64([]byte(rec[16+8*e : 24+8*e])))
+		}
 	}
 	st.EWMA = s.cfg.EWMAOver(st.Values, nil)
 	return st, nil

@@ -77,7 +77,8 @@ func EWMASpan(alpha float64) int {
 
 // ParseWindowFeature parses a feature name of FeatureNames' vocabulary:
 // mean_W, std_W, min_W, max_W, lag_K, ewma_A, or a calendar name.
-// (exog_NAME values are exported by Features but are not available per step.)
+// (exog_NAME, the last value of a message variable, is not a per-step
+// input; variables kept per step, Config.StepExog, are read by their name.)
 func ParseWindowFeature(name string) (WindowFeature, error) {
 	for i, c := range calendarNames {
 		if name == c {
@@ -89,7 +90,7 @@ func ParseWindowFeature(name string) (WindowFeature, error) {
 		return WindowFeature{}, fmt.Errorf("features: unknown feature %q (mean_W, std_W, min_W, max_W, lag_K, ewma_A or %v)", name, calendarNames)
 	}
 	if pre == "exog" {
-		return WindowFeature{}, fmt.Errorf("features: %q: exogenous values of messages are stored as their last value only, not per step, so they cannot be a per-step model input yet", name)
+		return WindowFeature{}, fmt.Errorf("features: %q is the last value of a message variable, not a per-step input; keep the variable per step (--step-exog %s) and name it %q in the model's inputs", name, arg, arg)
 	}
 	if pre == "ewma" {
 		a, err := strconv.ParseFloat(arg, 64)
