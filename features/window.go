@@ -276,3 +276,19 @@ func columns(m []float32, T, n int) [][]float64 {
 	}
 	return out
 }
+
+// StepExogColumn appends to dst[:0] variable col of per-step rows
+// (len(rows)/e steps of e values, as State.ExogSteps) with each missing
+// value (NaN) replaced by the previous step's value, 0 before any: the
+// historical input a model reads from a message variable.
+func StepExogColumn(dst, rows []float64, e, col int) []float64 {
+	dst = dst[:0]
+	prev := 0.0
+	for s := col; s < len(rows); s += e {
+		if v := rows[s]; !math.IsNaN(v) {
+			prev = v
+		}
+		dst = append(dst, prev)
+	}
+	return dst
+}

@@ -130,6 +130,7 @@ func BackfillMain(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	registerTLS(fs, "redis-tls", &cfg.RedisAuth.TLS, "Redis")
 	fs.StringVar(&cfg.KeyPrefix, "key-prefix", cfg.KeyPrefix, "prefix of every Redis key (as given to streamcast run)")
 	fs.IntVar(&cfg.History, "history", cfg.History, "values kept per series (as given to streamcast run)")
+	fs.Var(listValue{&cfg.StepExog}, "step-exog", "exogenous columns kept at every step (`name,...`, as given to streamcast run --step-exog)")
 	if err := parseFlags(fs, args, stderr, "usage: streamcast backfill --data FILE [flags]\n\n"+
 		"Loads a history file into the Redis feature state used by streamcast run, so a new deployment\n"+
 		"forecasts from the first event of each series. Re-running it skips the rows already applied.",
@@ -149,6 +150,11 @@ func BackfillMain(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	f, rep, err := ingest.Load(data, load)
 	if err != nil {
 		return err
+	}
+	for _, name := range cfg.StepExog {
+		if _, ok := f.ExogIndex(name); !ok {
+			return fmt.Errorf("%w: backfill: --step-exog %s: %s has no such column (it has %v)", ErrConfig, name, data, f.ExogNames)
+		}
 	}
 	if rep.Gaps != nil && (rep.Gaps.Gaps > 0 || rep.Gaps.OffGrid > 0) {
 		fmt.Fprintf(stderr, "backfill: %s: %s\n", data, rep.Gaps.String(f.TimeKind))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/streamcast/streamcast/features"
 	"github.com/streamcast/streamcast/ingest"
+	"github.com/streamcast/streamcast/internal/testenv"
 )
 
 // backfill writes a long CSV (3 series, hourly, one exogenous column) into
@@ -27,7 +28,7 @@ func TestBackfillCommand(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: testRedisAddr()})
 	defer rdb.Close()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Skipf("no Redis at %s: %v", testRedisAddr(), err)
+		testenv.NoRedis(t, "no Redis at %s: %v", testRedisAddr(), err)
 	}
 	prefix := fmt.Sprintf("bftest%d", time.Now().UnixNano())
 	var b strings.Builder
@@ -111,5 +112,56 @@ func TestBackfillCommand(t *testing.T) {
 	os.WriteFile(data, []byte("unique_id,ds,y\na,1,1\n"), 0o600)
 	if err := BackfillMain(ctx, args, &out, &errb); err == nil || !strings.Contains(err.Error(), "int times") {
 		t.Fatalf("int times: %v", err)
+	}
+}
+
+// TestBackfillStepExog: --step-exog keeps a file column at every step of
+// the stored ring, as the stream does for message variables; a name that
+// is not a column is refused before anything is written.
+func TestBackfillStepExog(t *testing.T) {
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: testRedisAddr()})
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		testenv.NoRedis(t, "no Redis at %s: %v", testRedisAddr(), err)
+	}
+	prefix := fmt.Sprintf("bfx%d", time.Now().UnixNano())
+	var b strings.Builder
+	b.WriteString("unique_id,ds,y,temp,load\n")
+	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 40 {
+		fmt.Fprintf(&b, "a,%s,%d,%g,%d\n", start.Add(time.Duration(i)*time.Hour).Format(time.RFC3339), i, 20+float64(i%24)/10, i*2)
+	}
+	data := filepath.Join(t.TempDir(), "history.csv")
+	if err := os.WriteFile(data, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"--data", data, "--redis", testRedisAddr(), "--key-prefix", prefix, "--history", "32"}
+	var out, errb bytes.Buffer
+	if err := BackfillMain(ctx, append(base, "--step-exog", "temp,nope"), &out, &errb); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("unknown column: %v", err)
+	}
+	if err := BackfillMain(ctx, append(base, "--step-exog", "load,temp"), &out, &errb); err != nil {
+		t.Fatal(err, errb.String())
+	}
+	cfg := DefaultConfig()
+	cfg.KeyPrefix, cfg.History, cfg.StepExog = prefix, 32, []string{"load", "temp"}
+	store, err := features.NewStore(rdb, featuresConfig(&cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Delete(ctx, "a")
+	st, err := store.State(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.ExogSteps) != 2*32 {
+		t.Fatalf("%d per-step values", len(st.ExogSteps))
+	}
+	for j := range 32 {
+		i := 40 - 32 + j
+		if st.ExogSteps[2*j] != float64(i*2) || st.ExogSteps[2*j+1] != 20+float64(i%24)/10 {
+			t.Fatalf("step %d: %v", i, st.ExogSteps[2*j:2*j+2])
+		}
 	}
 }

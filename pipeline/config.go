@@ -1,14 +1,17 @@
 package pipeline
 
 import (
-	"github.com/segmentio/kafka-go"
-
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/streamcast/streamcast/features"
 )
 
 // Config is the complete configuration of the streaming pipeline (the `run`
@@ -59,6 +62,20 @@ type Config struct {
 	// ModelFile is the saved network served with --model neural (made by
 	// `streamcast train`). Default: none.
 	ModelFile string
+	// StepExog lists the message variables (the "exog" object of an
+	// event) kept at every step of the Redis history, so that a network can
+	// read them as historical inputs over its window (its hist_exog_list
+	// names them as the training file's columns). Part of the stored
+	// layout: changing it makes existing states unusable, like History. An
+	// event without a listed variable stores NaN, which the network reads
+	// as the variable's previous value in its window (0 before any).
+	// Default: none.
+	StepExog []string
+	// StaticFile is the static attributes of the series (NeuralForecast's
+	// static_df: CSV, JSON lines or Parquet with unique_id and numeric
+	// columns), read at start-up for networks with a stat_exog_list. An
+	// event of a series without a row goes to the DLQ. Default: none.
+	StaticFile string
 	// Season is the seasonal period for seasonal models. Default: 24.
 	Season int
 	// Horizon is the number of steps forecast per event. Default: 24.
@@ -329,6 +346,21 @@ func (c *Config) Validate() error {
 			bad("--model-file: %v", err)
 		} else if st.IsDir() {
 			bad("--model-file: %s is a directory", c.ModelFile)
+		}
+	}
+	if c.StaticFile != "" {
+		if st, err := os.Stat(c.StaticFile); err != nil {
+			bad("--static-file: %v", err)
+		} else if st.IsDir() {
+			bad("--static-file: %s is a directory", c.StaticFile)
+		}
+	}
+	if len(c.StepExog) > features.MaxStepExog {
+		bad("--step-exog: %d variables, at most %d", len(c.StepExog), features.MaxStepExog)
+	}
+	for i, n := range c.StepExog {
+		if slices.Contains(c.StepExog[:i], n) {
+			bad("--step-exog: %q listed twice", n)
 		}
 	}
 	if c.Season < 1 {

@@ -95,6 +95,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 
 	fs.StringVar(&c.Model, "model", c.Model, "forecasting model: naive, snaive, or neural (or the file's kind, e.g. mlp) with --model-file")
 	fs.StringVar(&c.ModelFile, "model-file", c.ModelFile, "trained network to serve with --model neural (from `streamcast train`)")
+	fs.Var(listValue{&c.StepExog}, "step-exog", "message variables (`name,...` of the event's exog) kept at every step of the Redis history, for networks that read them as historical inputs; part of the stored layout")
+	fs.StringVar(&c.StaticFile, "static-file", c.StaticFile, "static attributes per series (unique_id and numeric columns; CSV, JSON lines or Parquet) for networks with static inputs")
 	fs.IntVar(&c.Season, "season", c.Season, "seasonal period of seasonal models, in steps")
 	fs.IntVar(&c.Horizon, "horizon", c.Horizon, "forecast steps per event")
 	fs.DurationVar(&c.Freq, "freq", c.Freq, "step between horizon timestamps (origin + j*freq)")

@@ -132,7 +132,9 @@ type scratch struct {
 	rejects []ingest.Rejected
 	lates   []ingest.Rejected
 	hist    [][]float64
-	fcIdx   []int // forecast k belongs to obs[fcIdx[k]]
+	xhist   [][]float64 // per-step message variables of hist (features.Result.Exog)
+	names   []string    // series of each forecast
+	fcIdx   []int       // forecast k belongs to obs[fcIdx[k]]
 	dst     []float64
 	q       []float64   // quantiles (WindowForecaster models with intervals)
 	last    []time.Time // event time of each forecast's newest value
@@ -203,12 +205,13 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	h.Metrics.RedisRTT.WithLabelValues("apply").Observe(time.Since(t0).Seconds())
 
 	// 3. Collect histories of applied (and replayed) events.
-	s.hist, s.fcIdx, s.dupIdx = s.hist[:0], s.fcIdx[:0], s.dupIdx[:0]
+	s.hist, s.xhist, s.fcIdx, s.dupIdx = s.hist[:0], s.xhist[:0], s.fcIdx[:0], s.dupIdx[:0]
 	s.late, s.dups, s.regressed = 0, 0, 0
 	for i := range s.obs {
 		switch s.results[i].Status {
 		case features.Applied:
 			s.hist = append(s.hist, s.results[i].Tail)
+			s.xhist = append(s.xhist, s.results[i].Exog)
 			s.fcIdx = append(s.fcIdx, i)
 			if s.results[i].OffsetRegressed {
 				s.regressed++
@@ -236,7 +239,7 @@ func (h *Handler) HandleBatch(ctx context.Context, b *ingest.Batch) error {
 	if replayed > 0 {
 		// Keep offset order so the latest-forecast store ends with the
 		// newest forecast of each series.
-		sortByIndex(s.fcIdx, s.hist)
+		sortByIndex(s.fcIdx, s.hist, s.xhist)
 	}
 
 	// 4. Forecast (a series the model fails on goes to the DLQ).
@@ -335,10 +338,15 @@ func (h *Handler) forecast(s *scratch, b *ingest.Batch, model forecast.Forecaste
 	if n == 0 {
 		return 0, levels
 	}
+	var w forecast.Windows
 	if windowed {
-		s.last = grow(s.last, n)
+		s.last, s.names = grow(s.last, n), grow(s.names, n)
 		for k, i := range s.fcIdx {
-			s.last[k] = s.obs[i].TS
+			s.last[k], s.names[k] = s.obs[i].TS, s.obs[i].Series
+		}
+		w = forecast.Windows{Values: s.hist, Last: s.last, Series: s.names}
+		if names := h.Store.Config().StepExog; len(names) > 0 {
+			w.Exog, w.ExogNames = s.xhist, names
 		}
 	}
 	// run forecasts the series [lo, hi) of the batch.
@@ -350,7 +358,8 @@ func (h *Handler) forecast(s *scratch, b *ingest.Batch, model forecast.Forecaste
 		if nq > 0 {
 			q = s.q[lo*hz*nq : hi*hz*nq]
 		}
-		return wf.ForecastAt(s.dst[lo*hz:hi*hz], q, s.hist[lo:hi], s.last[lo:hi], hz)
+		sub := w.Slice(lo, hi)
+		return wf.ForecastAt(s.dst[lo*hz:hi*hz], q, &sub, hz)
 	}
 	t1 := time.Now()
 	batchErr := run(0, n)
@@ -378,7 +387,7 @@ func (h *Handler) forecast(s *scratch, b *ingest.Batch, model forecast.Forecaste
 			continue
 		}
 		if kept != k {
-			s.fcIdx[kept], s.hist[kept] = i, s.hist[k]
+			s.fcIdx[kept], s.hist[kept], s.xhist[kept] = i, s.hist[k], s.xhist[k]
 			copy(s.dst[kept*hz:(kept+1)*hz], row)
 			copy(s.q[kept*hz*nq:(kept+1)*hz*nq], qrow)
 		}
@@ -387,7 +396,7 @@ func (h *Handler) forecast(s *scratch, b *ingest.Batch, model forecast.Forecaste
 	if batchErr != nil {
 		clear(s.fcErr)
 	}
-	s.fcIdx, s.hist = s.fcIdx[:kept], s.hist[:kept]
+	s.fcIdx, s.hist, s.xhist = s.fcIdx[:kept], s.hist[:kept], s.xhist[:kept]
 	return kept, levels
 }
 
@@ -472,7 +481,10 @@ func (h *Handler) replayHistories(ctx context.Context, s *scratch, b *ingest.Bat
 		switch status, j := st.FirstOutcome(ob, after); status {
 		case features.Applied:
 			s.after[ob.Series] = j
-			s.hist = append(s.hist, st.Values[max(0, j+1-tail):j+1])
+			from := max(0, j+1-tail)
+			s.hist = append(s.hist, st.Values[from:j+1])
+			e := len(h.Store.Config().StepExog)
+			s.xhist = append(s.xhist, st.ExogSteps[from*e:(j+1)*e])
 			s.fcIdx = append(s.fcIdx, i)
 			s.dups++
 			re++
@@ -570,13 +582,14 @@ func (h *Handler) classify(stage, op string, err error) error {
 	return ingest.Transient(err)
 }
 
-// sortByIndex sorts idx ascending, permuting hist alongside (insertion
-// sort: the input is two ascending runs and replays are rare).
-func sortByIndex(idx []int, hist [][]float64) {
+// sortByIndex sorts idx ascending, permuting hist and xhist alongside
+// (insertion sort: the input is two ascending runs and replays are rare).
+func sortByIndex(idx []int, hist, xhist [][]float64) {
 	for i := 1; i < len(idx); i++ {
 		for j := i; j > 0 && idx[j-1] > idx[j]; j-- {
 			idx[j-1], idx[j] = idx[j], idx[j-1]
 			hist[j-1], hist[j] = hist[j], hist[j-1]
+			xhist[j-1], xhist[j] = xhist[j], xhist[j-1]
 		}
 	}
 }

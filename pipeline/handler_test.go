@@ -397,9 +397,10 @@ type quantModel struct{ forecast.Forecaster }
 
 func (quantModel) Quantiles() []float64 { return []float64{0.1, 0.9} }
 
-func (m quantModel) ForecastAt(dst, q []float64, hist [][]float64, last []time.Time, h int) error {
-	if len(last) != len(hist) || len(q) != 2*len(dst) {
-		return fmt.Errorf("ForecastAt: %d histories, %d times, %d means, %d quantiles", len(hist), len(last), len(dst), len(q))
+func (m quantModel) ForecastAt(dst, q []float64, w *forecast.Windows, h int) error {
+	hist, last := w.Values, w.Last
+	if len(last) != len(hist) || len(q) != 2*len(dst) || len(w.Series) != len(hist) {
+		return fmt.Errorf("ForecastAt: %d histories, %d times, %d names, %d means, %d quantiles", len(hist), len(last), len(w.Series), len(dst), len(q))
 	}
 	if err := m.Forecast(dst, hist, h); err != nil {
 		return err

@@ -277,7 +277,7 @@ func (p *Pipeline) buildLifecycle(cfg *Config, lc lifecycleParts, store *feature
 		lc.eval.FeedDrift(lc.drift)
 	}
 	info := p.metrics.ModelInfo
-	lc.follower = lifecycle.NewFollower(lc.reg, lc.swap, serveFunc(cfg), l.RegistryPoll, func(old, cur forecast.Forecaster, m registry.Meta) {
+	lc.follower = lifecycle.NewFollower(lc.reg, lc.swap, serveFunc(cfg, p.inputs), l.RegistryPoll, func(old, cur forecast.Forecaster, m registry.Meta) {
 		info.Reset()
 		info.WithLabelValues(cur.Name(), cur.Version()).Set(1)
 		swaps.Inc()
@@ -309,7 +309,7 @@ func (p *Pipeline) buildLifecycle(cfg *Config, lc lifecycleParts, store *feature
 		Timeout: l.RetrainTimeout, Margin: l.PromoteMargin, Metric: l.PromoteMetric, Holdout: l.RetrainHoldout, MaxSeries: l.RetrainSeries,
 		Owner: l.instanceID(), LeaseTTL: l.LeaseTTL, Keep: l.RegistryKeep}
 	lc.retrainer, err = lifecycle.NewRetrainer(rc, lifecycle.Deps{Registry: lc.reg, Data: &lifecycle.RedisHistories{Store: store, Redis: p.rdb},
-		Fitter: fitter, Serve: serveFunc(cfg), Metrics: rm, Drift: lc.drift, Log: log})
+		Fitter: fitter, Serve: serveFunc(cfg, p.inputs), Inputs: p.inputs, Metrics: rm, Drift: lc.drift, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -409,9 +409,9 @@ func (p *Pipeline) Lifecycle() LifecycleStats {
 func (p *Pipeline) Retrainer() *lifecycle.Retrainer { return p.lc.retrainer }
 
 // serveFunc builds the serving adapter of a registry version.
-func serveFunc(cfg *Config) lifecycle.ServeFunc {
+func serveFunc(cfg *Config, in NeuralInputs) lifecycle.ServeFunc {
 	return func(m model.Model, version string) (forecast.Forecaster, error) {
-		return NewNeural(m, version, cfg.Freq)
+		return NewNeural(m, version, cfg.Freq, in)
 	}
 }
 
@@ -431,7 +431,7 @@ func fitsConfig(cfg *Config) func(forecast.Forecaster) error {
 
 // registryModel opens the registry, seeds it from --model-file when it is
 // empty, and returns the serving form of its current version.
-func registryModel(ctx context.Context, cfg *Config, rdb redis.UniversalClient) (*registry.Registry, forecast.Forecaster, int64, error) {
+func registryModel(ctx context.Context, cfg *Config, rdb redis.UniversalClient, in NeuralInputs) (*registry.Registry, forecast.Forecaster, int64, error) {
 	l := &cfg.Lifecycle
 	reg, err := registry.New(rdb, registry.Config{KeyPrefix: cfg.KeyPrefix, Name: l.Registry})
 	if err != nil {
@@ -460,7 +460,7 @@ func registryModel(ctx context.Context, cfg *Config, rdb redis.UniversalClient) 
 	if cfg.Model != model.ForecasterName && cfg.Model != ld.Model.Kind() {
 		return nil, nil, 0, fmt.Errorf("%w: --model %s, but registry %q serves a %s model", ErrConfig, cfg.Model, l.Registry, ld.Model.Kind())
 	}
-	f, err := serveFunc(cfg)(ld.Model, meta.VersionString())
+	f, err := serveFunc(cfg, in)(ld.Model, meta.VersionString())
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("%w: registry %q version %d: %w", ErrConfig, l.Registry, cur, err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/streamcast/streamcast/engine/forecast"
 	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/models/mlp"
 	"github.com/streamcast/streamcast/engine/registry"
@@ -124,7 +125,7 @@ func TestTwoInstancesRetrainSwapRollback(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if nets[ver], err = NewNeural(ld.Model, ver, cfg.Freq); err != nil {
+		if nets[ver], err = NewNeural(ld.Model, ver, cfg.Freq, NeuralInputs{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -148,7 +149,7 @@ func TestTwoInstancesRetrainSwapRollback(t *testing.T) {
 			hist = append(hist, obsValue(i, s))
 		}
 		want := make([]float64, H)
-		if err := n.ForecastAt(want, nil, [][]float64{hist}, []time.Time{f.OriginTS}, H); err != nil {
+		if err := n.ForecastAt(want, nil, &forecast.Windows{Values: [][]float64{hist}, Last: []time.Time{f.OriginTS}}, H); err != nil {
 			t.Fatal(err)
 		}
 		for j, p := range f.Horizon {

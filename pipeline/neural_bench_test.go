@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamcast/streamcast/engine/forecast"
 	"github.com/streamcast/streamcast/engine/model"
 )
 
@@ -18,7 +19,7 @@ func benchNeural(b *testing.B, lossName string, batch int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	n, err := NewNeural(m, "v", time.Hour)
+	n, err := NewNeural(m, "v", time.Hour, NeuralInputs{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -38,13 +39,13 @@ func benchNeural(b *testing.B, lossName string, batch int) {
 		q = make([]float64, batch*24*nq)
 	}
 	_ = json.Valid
-	if err := n.ForecastAt(dst, q, hist, last, 24); err != nil {
+	if err := n.ForecastAt(dst, q, &forecast.Windows{Values: hist, Last: last}, 24); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if err := n.ForecastAt(dst, q, hist, last, 24); err != nil {
+		if err := n.ForecastAt(dst, q, &forecast.Windows{Values: hist, Last: last}, 24); err != nil {
 			b.Fatal(err)
 		}
 	}

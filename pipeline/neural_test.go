@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamcast/streamcast/engine/forecast"
 	"github.com/streamcast/streamcast/engine/loss"
 	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/models/mlp"
@@ -190,7 +191,7 @@ func checkInputsIdentical(t *testing.T, e *testEnv, cfg Config, n *Neural, want 
 		}
 		hist := st.Values[max(0, len(st.Values)-n.InputSize()):]
 		n.mu.Lock()
-		on, err := n.fill([][]float64{hist}, []time.Time{st.LastTS})
+		on, err := n.fill(&forecast.Windows{Values: [][]float64{hist}, Last: []time.Time{st.LastTS}, Series: []string{series}})
 		if err != nil {
 			t.Fatal(err)
 		}

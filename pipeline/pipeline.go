@@ -45,6 +45,7 @@ type Pipeline struct {
 	metrics  *Metrics
 	rdb      redis.UniversalClient
 	ownRedis bool
+	inputs   NeuralInputs // per-step message variables and static attributes of networks
 	handler  *Handler
 	source   *ingest.KafkaSource
 	out      *sink.KafkaSink
@@ -84,11 +85,17 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	sctx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	defer cancel()
 
+	p.inputs.StepExog = cfg.StepExog
+	if cfg.StaticFile != "" {
+		if p.inputs.Static, err = ingest.LoadStatic(cfg.StaticFile, ingest.LoadOptions{}); err != nil {
+			return nil, fmt.Errorf("%w: --static-file: %w", ErrConfig, err)
+		}
+	}
 	var model forecast.Forecaster
 	if cfg.Lifecycle.Registry != "" {
 		// served from the registry, read once Redis is connected
 	} else if isNeuralKind(cfg.Model) {
-		nm, err := loadNeural(cfg.Model, cfg.ModelFile, cfg.Freq)
+		nm, err := loadNeural(cfg.Model, cfg.ModelFile, cfg.Freq, p.inputs)
 		if err != nil {
 			return nil, fmt.Errorf("%w: --model-file: %w", ErrConfig, err)
 		}
@@ -123,7 +130,7 @@ func New(ctx context.Context, cfg Config, o Options) (_ *Pipeline, err error) {
 	if cfg.Lifecycle.Registry != "" {
 		var f forecast.Forecaster
 		var cur int64
-		if lc.reg, f, cur, err = registryModel(sctx, &cfg, p.rdb); err != nil {
+		if lc.reg, f, cur, err = registryModel(sctx, &cfg, p.rdb, p.inputs); err != nil {
 			return nil, err
 		}
 		if lc.swap, err = lifecycle.NewSwap(f, fitsConfig(&cfg)); err != nil {
@@ -318,6 +325,7 @@ func featuresConfig(cfg *Config) features.Config {
 	f := features.DefaultConfig()
 	f.History = cfg.History
 	f.KeyPrefix = cfg.KeyPrefix
+	f.StepExog = cfg.StepExog
 	keep := func(xs []int) []int {
 		var out []int
 		for _, x := range xs {

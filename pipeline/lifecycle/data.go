@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/streamcast/streamcast/engine/forecast"
 	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/train"
 	"github.com/streamcast/streamcast/features"
@@ -106,19 +107,27 @@ func globEscape(s string) string {
 // provided the champion was trained before those values arrived, which the
 // schedule's spacing (after N observations, every D) is meant to ensure.
 type Dataset struct {
-	Train   []train.Series // training series
-	Inputs  [][]float64    // hold-out input histories, L values each
-	Last    []time.Time    // event time of each input's newest value
-	Targets []float64      // hold-out targets, H per input, row-major
-	Series  int            // series read
+	Train []train.Series // training series
+	// Windows holds the hold-out inputs as the stream serves them: L
+	// values each, the event time of the newest, the series name and the
+	// per-step message variables.
+	Windows forecast.Windows
+	Inputs  [][]float64 // = Windows.Values
+	Targets []float64   // hold-out targets, H per input, row-major
+	Series  int         // series read
 	// From and To bound the event times of the training values.
 	From, To time.Time
 }
 
 // BuildDataset samples at most maxSeries of names (seeded, when there are
 // more) and cuts their histories as documented on Dataset for a model with
-// shared hyper-parameters c served from histories of L values.
-func BuildDataset(ctx context.Context, src HistorySource, names []string, maxSeries int, seed uint64, c model.Common, L, K int) (*Dataset, error) {
+// shared hyper-parameters c served from histories of L values. A
+// historical input named in in.StepExog is that message variable per step
+// (a missing value reads as the previous one, 0 before any, as served);
+// other historical and future-known inputs are derived and calendar
+// features. Static inputs come from in.Static; series without a row there
+// are left out.
+func BuildDataset(ctx context.Context, src HistorySource, names []string, maxSeries int, seed uint64, c model.Common, L, K int, in Inputs) (*Dataset, error) {
 	H := c.H
 	if maxSeries > 0 && len(names) > maxSeries {
 		names = slices.Clone(names)
@@ -131,7 +140,21 @@ func BuildDataset(ctx context.Context, src HistorySource, names []string, maxSer
 	if err != nil {
 		return nil, err
 	}
+	if len(c.StatExog) > 0 && in.Static == nil {
+		return nil, fmt.Errorf("lifecycle: the model takes static variables %q: give the pipeline --static-file", c.StatExog)
+	}
+	var derived []string // historical inputs that are not message variables
+	for _, name := range c.HistExog {
+		if !slices.Contains(in.StepExog, name) {
+			derived = append(derived, name)
+		}
+	}
+	E := len(in.StepExog)
 	ds := &Dataset{Series: len(names)}
+	if E > 0 {
+		ds.Windows.ExogNames = in.StepExog
+	}
+	var srow []float64
 	for _, st := range sts {
 		if st == nil {
 			continue
@@ -141,28 +164,54 @@ func BuildDataset(ctx context.Context, src HistorySource, names []string, maxSer
 		if n < L+K*H {
 			continue
 		}
+		var stat []float64
+		if len(c.StatExog) > 0 {
+			row, ok := in.Static.Row(st.Series, srow)
+			if srow = row; !ok {
+				continue
+			}
+			for _, name := range c.StatExog {
+				j := slices.Index(in.Static.Names, name)
+				if j < 0 {
+					return nil, fmt.Errorf("lifecycle: the static file has no column %q, which the model takes", name)
+				}
+				stat = append(stat, row[j])
+			}
+		}
 		for j := 1; j <= K; j++ {
 			end := n - (j-1)*H
-			ds.Inputs = append(ds.Inputs, v[end-H-L:end-H])
-			ds.Last = append(ds.Last, time.UnixMilli(st.Times[end-H-1]).UTC())
+			ds.Windows.Values = append(ds.Windows.Values, v[end-H-L:end-H])
+			ds.Windows.Last = append(ds.Windows.Last, time.UnixMilli(st.Times[end-H-1]).UTC())
+			ds.Windows.Series = append(ds.Windows.Series, st.Series)
+			if E > 0 {
+				ds.Windows.Exog = append(ds.Windows.Exog, st.ExogSteps[(end-H-L)*E:(end-H)*E])
+			}
 			ds.Targets = append(ds.Targets, v[end-H:end]...)
 		}
 		tn := n - K*H
 		if tn < c.InputSize+H {
 			continue
 		}
-		s := train.Series{Y: v[:tn]}
+		s := train.Series{Y: v[:tn], Stat: stat}
 		times := make([]time.Time, tn)
 		for i, ms := range st.Times[:tn] {
 			times[i] = time.UnixMilli(ms).UTC()
 		}
 		if len(c.HistExog)+len(c.FutrExog) > 0 {
-			if s.Hist, s.Futr, err = features.SeriesInputs(c.HistExog, c.FutrExog, s.Y, times); err != nil {
+			hist, futr, err := features.SeriesInputs(derived, c.FutrExog, s.Y, times)
+			if err != nil {
 				return nil, fmt.Errorf("lifecycle: model inputs of %s: %w", st.Series, err)
 			}
-		}
-		if len(c.StatExog) > 0 {
-			return nil, fmt.Errorf("lifecycle: static variables %q are not available in the stream", c.StatExog)
+			s.Futr = futr
+			k := 0
+			for _, name := range c.HistExog {
+				if col := slices.Index(in.StepExog, name); col >= 0 {
+					s.Hist = append(s.Hist, features.StepExogColumn(nil, st.ExogSteps[:tn*E], E, col))
+					continue
+				}
+				s.Hist = append(s.Hist, hist[k])
+				k++
+			}
 		}
 		ds.Train = append(ds.Train, s)
 		if ds.From.IsZero() || times[0].Before(ds.From) {
@@ -172,5 +221,6 @@ func BuildDataset(ctx context.Context, src HistorySource, names []string, maxSer
 			ds.To = times[tn-1]
 		}
 	}
+	ds.Inputs = ds.Windows.Values
 	return ds, nil
 }

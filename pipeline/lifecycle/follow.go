@@ -10,6 +10,7 @@ import (
 	"github.com/streamcast/streamcast/engine/forecast"
 	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/registry"
+	"github.com/streamcast/streamcast/ingest"
 )
 
 // ServeFunc builds the serving form of a network: a forecaster named by the
@@ -17,12 +18,13 @@ import (
 // exogenous inputs from the stored history; see PlainServe).
 type ServeFunc func(m model.Model, version string) (forecast.Forecaster, error)
 
-// TimedForecaster is a forecaster whose inputs depend on the event time of
-// each history's newest value (calendar inputs); Score and the pipeline
-// call ForecastAt when a model implements it.
-type TimedForecaster interface {
-	forecast.Forecaster
-	ForecastAt(dst, q []float64, histories [][]float64, last []time.Time, h int) error
+// Inputs are the stream's sources of a network's inputs beyond its values,
+// derived features and calendar features: the message variables the
+// feature store keeps per step (features.Config.StepExog, in that order)
+// and the series' static attributes.
+type Inputs struct {
+	StepExog []string
+	Static   *ingest.Static
 }
 
 // PlainServe serves networks without exogenous inputs through

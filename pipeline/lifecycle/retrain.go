@@ -177,6 +177,7 @@ type Retrainer struct {
 	data    HistorySource
 	fitter  Fitter
 	serve   ServeFunc
+	inputs  Inputs
 	metrics *RetrainMetrics
 	log     *slog.Logger
 	drift   *Drift
@@ -205,6 +206,9 @@ type Deps struct {
 	// Serve builds the serving form of champion and challenger, which are
 	// scored exactly as they are served (default PlainServe).
 	Serve ServeFunc
+	// Inputs are the per-step message variables and static attributes
+	// the training data is built from (as the stream serves them).
+	Inputs Inputs
 	// Metrics, Drift (the drift trigger) and Log are optional.
 	Metrics *RetrainMetrics
 	Drift   *Drift
@@ -225,7 +229,7 @@ func NewRetrainer(cfg RetrainConfig, d Deps) (*Retrainer, error) {
 	if d.Serve == nil {
 		d.Serve = PlainServe
 	}
-	return &Retrainer{cfg: cfg.withDefaults(), reg: d.Registry, data: d.Data, fitter: d.Fitter, serve: d.Serve, metrics: d.Metrics, drift: d.Drift, log: d.Log,
+	return &Retrainer{cfg: cfg.withDefaults(), reg: d.Registry, data: d.Data, fitter: d.Fitter, serve: d.Serve, inputs: d.Inputs, metrics: d.Metrics, drift: d.Drift, log: d.Log,
 		kick: make(chan struct{}, 1)}, nil
 }
 
@@ -402,7 +406,7 @@ func (r *Retrainer) round(ctx context.Context, token int64, why string) Outcome 
 		return Outcome{Result: "skipped", Reason: "no_data", Parent: cur, Err: err}
 	}
 	seed := r.cfg.Seed + uint64(cur)
-	ds, err := BuildDataset(ctx, r.data, names, r.cfg.MaxSeries, seed, c, champF.InputSize(), r.cfg.Holdout)
+	ds, err := BuildDataset(ctx, r.data, names, r.cfg.MaxSeries, seed, c, champF.InputSize(), r.cfg.Holdout, r.inputs)
 	if err != nil {
 		return Outcome{Result: "skipped", Reason: "no_data", Parent: cur, Err: err}
 	}
@@ -521,7 +525,7 @@ func (r *Retrainer) reject(ctx context.Context, token, parent, observed int64, r
 }
 
 // Score forecasts every hold-out window of ds with f (ForecastAt for a
-// TimedForecaster) and returns the point forecasts' MAE
+// forecast.WindowForecaster) and returns the point forecasts' MAE
 // and the sMAPE (percent) over all windows and steps:
 //
 //	MAE = (1/(W·H)) Σ_w Σ_j |y_wj − ŷ_wj|,   sMAPE = (1/(W·H)) Σ_w Σ_j 200|y_wj − ŷ_wj| / (|y_wj| + |ŷ_wj|).
@@ -533,8 +537,9 @@ func Score(f forecast.Forecaster, ds *Dataset, h int) (mae, smape float64, err e
 	for i := 0; i < len(ds.Inputs); i += chunk {
 		in := ds.Inputs[i:min(i+chunk, len(ds.Inputs))]
 		out := dst[:len(in)*h]
-		if tf, ok := f.(TimedForecaster); ok {
-			err = tf.ForecastAt(out, nil, in, ds.Last[i:i+len(in)], h)
+		if tf, ok := f.(forecast.WindowForecaster); ok {
+			w := ds.Windows.Slice(i, i+len(in))
+			err = tf.ForecastAt(out, nil, &w, h)
 		} else {
 			err = f.Forecast(out, in, h)
 		}

@@ -47,7 +47,7 @@ func TestRetrainPromotesBetterChallenger(t *testing.T) {
 	// The promoted model scores as recorded on the hold-out.
 	l, _, _ := e.reg.Load(ctx, out.Version)
 	names, _ := (&RedisHistories{Store: e.store, Redis: e.rdb}).Series(ctx)
-	ds, err := BuildDataset(ctx, &RedisHistories{Store: e.store, Redis: e.rdb}, names, 0, 1, l.Model.Common(), 24, 1)
+	ds, err := BuildDataset(ctx, &RedisHistories{Store: e.store, Redis: e.rdb}, names, 0, 1, l.Model.Common(), 24, 1, Inputs{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func TestDatasetSplit(t *testing.T) {
 		t.Fatalf("series %v %v", names, err)
 	}
 	c := model.Common{InputSize: 10, H: 5}
-	ds, err := BuildDataset(ctx, src, names, 2, 9, c, 10, 2)
+	ds, err := BuildDataset(ctx, src, names, 2, 9, c, 10, 2, Inputs{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,14 +298,14 @@ func TestDatasetSplit(t *testing.T) {
 		t.Fatal("training part is no series' prefix")
 	}
 	// Most recent window first: inputs [25, 35) → targets [35, 40).
-	if !ds.Last[0].Equal(tStart.Add(34*time.Hour)) || !ds.Last[1].Equal(tStart.Add(29*time.Hour)) {
-		t.Fatalf("input end times %v", ds.Last)
+	if !ds.Windows.Last[0].Equal(tStart.Add(34*time.Hour)) || !ds.Windows.Last[1].Equal(tStart.Add(29*time.Hour)) {
+		t.Fatalf("input end times %v", ds.Windows.Last)
 	}
 	if !equal(ds.Inputs[0], v[25:35]) || !equal(ds.Targets[:5], v[35:40]) || !equal(ds.Inputs[1], v[20:30]) || !equal(ds.Targets[5:10], v[30:35]) {
 		t.Fatal("hold-out windows are not the most recent ones")
 	}
 	// Sampling is seeded.
-	ds2, _ := BuildDataset(ctx, src, names, 2, 9, c, 10, 2)
+	ds2, _ := BuildDataset(ctx, src, names, 2, 9, c, 10, 2, Inputs{})
 	if !equal(ds2.Targets, ds.Targets) {
 		t.Fatal("same seed, different sample")
 	}
