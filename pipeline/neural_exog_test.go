@@ -15,6 +15,8 @@ import (
 
 	"github.com/streamcast/streamcast/engine/model"
 	"github.com/streamcast/streamcast/engine/models/mlp"
+	"github.com/streamcast/streamcast/engine/models/nbeatsx"
+	"github.com/streamcast/streamcast/engine/models/nhits"
 	"github.com/streamcast/streamcast/engine/train"
 	"github.com/streamcast/streamcast/features"
 	"github.com/streamcast/streamcast/ingest"
@@ -94,17 +96,46 @@ func exogInputs(t *testing.T, c model.Common, i, n int) train.Series {
 // offline from the same inputs: they must agree. A series without a
 // static row goes to the DLQ with the reason; nothing else is lost.
 func TestNeuralStreamExogAndStatic(t *testing.T) {
-	const series, steps, L, H = 4, 40, 12, 3
-	h := mlp.DefaultHyper(L, H)
-	h.HiddenSize = 16
-	h.ScalerType = "standard"
-	h.HistExog = []string{"temp", "mean_4"}
-	h.FutrExog = []string{"hour_cos"}
-	h.StatExog = []string{"size"}
-	m, err := mlp.New(h)
+	for _, kind := range []string{"mlp", "nhits", "nbeatsx"} {
+		t.Run(kind, func(t *testing.T) { testNeuralStreamExogAndStatic(t, kind) })
+	}
+}
+
+// exogNetwork returns a small untrained network of kind with the test's
+// inputs: the message variable "temp", a derived mean, a calendar feature
+// and the static "size".
+func exogNetwork(t *testing.T, kind string, L, H int) model.Model {
+	t.Helper()
+	c := model.Common{InputSize: L, H: H, ScalerType: "standard",
+		HistExog: []string{"temp", "mean_4"}, FutrExog: []string{"hour_cos"}, StatExog: []string{"size"}}
+	var m model.Model
+	var err error
+	switch kind {
+	case "mlp":
+		h := mlp.DefaultHyper(L, H)
+		h.HiddenSize = 16
+		h.Common = c
+		m, err = mlp.New(h)
+	case "nhits":
+		h := nhits.DefaultHyper(L, H)
+		h.MLPUnits = [][]int{{16, 16}, {16, 16}, {16, 16}}
+		h.Common = c
+		m, err = nhits.New(h)
+	case "nbeatsx":
+		h := nbeatsx.DefaultHyper(L, H)
+		h.MLPUnits = [][]int{{16, 16}, {16, 16}, {16, 16}}
+		h.Common = c
+		m, err = nbeatsx.New(h)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+func testNeuralStreamExogAndStatic(t *testing.T, kind string) {
+	const series, steps, L, H = 4, 40, 12, 3
+	m := exogNetwork(t, kind, L, H)
 	c := m.Common()
 	var trainSet []train.Series
 	for i := range len(exogSize) {
@@ -135,7 +166,7 @@ func TestNeuralStreamExogAndStatic(t *testing.T) {
 		{"no --static-file", func(c *Config) { c.StaticFile = "" }},
 	} {
 		cfg := e.config()
-		cfg.Model, cfg.ModelFile, cfg.StepExog, cfg.StaticFile, cfg.History, cfg.Horizon = "mlp", path, []string{"temp"}, static, 32, H
+		cfg.Model, cfg.ModelFile, cfg.StepExog, cfg.StaticFile, cfg.History, cfg.Horizon = kind, path, []string{"temp"}, static, 32, H
 		bad.mutate(&cfg)
 		if _, err := New(context.Background(), cfg, Options{}); err == nil {
 			t.Fatalf("%s: pipeline started", bad.name)
@@ -145,7 +176,7 @@ func TestNeuralStreamExogAndStatic(t *testing.T) {
 	}
 
 	cfg := e.config()
-	cfg.Model, cfg.ModelFile, cfg.StepExog, cfg.StaticFile, cfg.History, cfg.Horizon = "mlp", path, []string{"temp"}, static, 32, H
+	cfg.Model, cfg.ModelFile, cfg.StepExog, cfg.StaticFile, cfg.History, cfg.Horizon = kind, path, []string{"temp"}, static, 32, H
 	e.produce(exogEvents(series, steps))
 	in := e.start(cfg, Options{})
 	waitFor(t, 60*time.Second, "all events handled", func() bool { return in.handled() >= series*steps })
@@ -173,7 +204,7 @@ func TestNeuralStreamExogAndStatic(t *testing.T) {
 			if err := p.PredictBatch(point, nil, &b); err != nil {
 				t.Fatal(err)
 			}
-			offline[fmt.Sprintf("s-%d/%s/mlp@%s", i, testT0.Add(time.Duration(k)*time.Hour).Format(time.RFC3339Nano), version)] = point
+			offline[fmt.Sprintf("s-%d/%s/%s@%s", i, testT0.Add(time.Duration(k)*time.Hour).Format(time.RFC3339Nano), kind, version)] = point
 		}
 	}
 	msgs := e.readTopic(tOut)
