@@ -149,9 +149,14 @@ func adamUpdate(w, g, m, v []float32, wd, b1, b2, omb1, omb2, invBc2Sqrt, eps, s
 		}
 		return
 	}
+	c := [7]float32{b1, b2, omb1, omb2, invBc2Sqrt, eps, stepSize}
+	if n16 := len(w) &^ 15; hasAdamKernel512 && n16 > 0 {
+		// AVX-512: the same float32 operations 16 lanes at a time (bit-identical)
+		adamKernel512(n16, &w[0], &g[0], &m[0], &v[0], &c)
+		w, g, m, v = w[n16:], g[n16:], m[n16:], v[n16:]
+	}
 	if n8 := len(w) &^ 7; hasAdamKernel && n8 > 0 {
 		// AVX2: the same float32 operations 8 lanes at a time (bit-identical)
-		c := [7]float32{b1, b2, omb1, omb2, invBc2Sqrt, eps, stepSize}
 		adamKernel(n8, &w[0], &g[0], &m[0], &v[0], &c)
 		w, g, m, v = w[n8:], g[n8:], m[n8:], v[n8:]
 	}
