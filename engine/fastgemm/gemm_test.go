@@ -118,7 +118,7 @@ func BenchmarkDwTNGonum(b *testing.B) {
 
 func TestSgemvMatchesGonum(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, sh := range [][2]int{{1024, 1024}, {1024, 168}, {24, 1024}, {7, 13}, {5, 3}, {600, 601}} {
+	for _, sh := range [][2]int{{1024, 1024}, {1024, 168}, {24, 1024}, {7, 13}, {5, 3}, {600, 601}, {13, 37}, {12, 64}, {174, 84}} {
 		m, n := sh[0], sh[1]
 		for _, ab := range [][2]float32{{1, 0}, {1, 1}, {0.5, -2}} {
 			lda := n + 5

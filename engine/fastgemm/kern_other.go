@@ -27,3 +27,9 @@ func dot4(n int, a *float32, lda int, x *float32, out *float32) {
 func kern6x16(k int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32) {
 	panic("fastgemm: no kernels on this platform")
 }
+
+const hasAVX512 = false
+
+func dot8z(n int, a *float32, lda int, x *float32, out *float32) {
+	panic("fastgemm: no kernels on this platform")
+}
