@@ -3,8 +3,10 @@
 // tiles of 4×16 and 4×8 (Go assembly micro-kernels) over row-major
 // operands (6×16 tiles where rows allow), with transposed operands handled by strided broadcasts or a
 // small transposed copy, and the tiles of large products split across
-// GOMAXPROCS goroutines. Other BLAS routines, and every routine on other
-// CPUs, are gonum's own.
+// GOMAXPROCS goroutines; and the untransposed matrix-vector product on
+// the calling goroutine, eight rows at a time with AVX-512F where the CPU
+// has it. Other BLAS routines, and every routine on other CPUs, are
+// gonum's own.
 //
 // Install it once at start-up (the streamcast binary does so unless built
 // with -tags openblas):
