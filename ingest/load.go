@@ -149,7 +149,7 @@ func load(path string, opts LoadOptions, needY bool) (*Frame, *Report, error) {
 	if format == FormatCSV || format == FormatJSONL {
 		var release func()
 		var ok bool
-		if mem, release, ok = mapFile(fh, st.Size(), true); ok {
+		if mem, release, ok = mapFile(fh, st.Size()); ok {
 			defer release()
 		}
 	}

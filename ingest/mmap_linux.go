@@ -6,19 +6,14 @@ import (
 	"unsafe"
 )
 
-// mapFile maps a file read-only, with MAP_POPULATE when populate (one call
-// maps every page, instead of a page fault per 4 KiB, which is slow on some
-// virtual machines, but serially and all of the file at once). release
-// unmaps it.
-func mapFile(f *os.File, size int64, populate bool) (b []byte, release func(), ok bool) {
+// mapFile maps a file read-only with MAP_POPULATE (one call maps every
+// page, instead of a page fault per 4 KiB, which is slow on some virtual
+// machines). release unmaps it.
+func mapFile(f *os.File, size int64) (b []byte, release func(), ok bool) {
 	if size <= 0 || size != int64(int(size)) {
 		return nil, nil, false
 	}
-	flags := syscall.MAP_PRIVATE
-	if populate {
-		flags |= syscall.MAP_POPULATE
-	}
-	b, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, flags)
+	b, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_PRIVATE|syscall.MAP_POPULATE)
 	if err != nil {
 		return nil, nil, false
 	}

@@ -7,6 +7,6 @@ import (
 	"unsafe"
 )
 
-func mapFile(f *os.File, size int64, populate bool) ([]byte, func(), bool) { return nil, nil, false }
-func dropPages(b []byte)                                                   {}
-func adviseHuge(p unsafe.Pointer, n int)                                   {}
+func mapFile(f *os.File, size int64) ([]byte, func(), bool) { return nil, nil, false }
+func dropPages(b []byte)                                    {}
+func adviseHuge(p unsafe.Pointer, n int)                    {}

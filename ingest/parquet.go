@@ -1,11 +1,9 @@
 package ingest
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -164,12 +162,6 @@ func decodeGroups(pf *parquet.File, r io.ReaderAt, size int64, cols []pqColumn, 
 		raw = false
 	}
 	rf := &pqRawFile{r: r, size: size}
-	if fh, ok := r.(*os.File); ok && raw {
-		if mem, release, ok := mapFile(fh, size, false); ok {
-			defer release()
-			rf.mem = mem
-		}
-	}
 	res := make([]pqGroup, len(groups))
 	base := 0
 	nexog := len(b.f.Exog)
@@ -188,7 +180,7 @@ func decodeGroups(pf *parquet.File, r io.ReaderAt, size int64, cols []pqColumn, 
 			gr.tasks[k].c = c
 		}
 		if gr.ids == nil {
-			return nil, errors.New("parquet: no id column") // planColumns always keeps one
+			return nil, fmt.Errorf("%s: internal error: no id column", b.f.Source) // planColumns always keeps one
 		}
 		base += n
 	}
@@ -214,7 +206,7 @@ func decodeGroups(pf *parquet.File, r io.ReaderAt, size int64, cols []pqColumn, 
 				g, gr, pc := groups[gi], &res[gi], &cols[k]
 				t := &gr.tasks[k]
 				n := int(g.NumRows())
-				if !raw || !d.column(rf, &meta[gi].Columns[pc.index], pc, n, t.c) {
+				if !raw || pc.index >= len(meta[gi].Columns) || !d.column(rf, &meta[gi].Columns[pc.index], pc, n, t.c) {
 					var kp *TimeKind
 					if pc.role == roleTime {
 						kp = &gr.kind

@@ -29,22 +29,20 @@ var littleEndian = func() bool {
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
 
-// pqRawFile gives the bytes of a range of the file: a slice of the mapped
-// file, or a read into a caller's buffer.
+// pqRawFile gives the bytes of a range of the file, read into a worker's
+// buffer. (Reading beats mapping the file here: on virtual machines where
+// page-table updates are expensive, faulting the mapping in and dropping
+// it again cost more than the copy.)
 type pqRawFile struct {
-	mem  []byte // the mapped file, or nil
 	r    io.ReaderAt
 	size int64
 }
 
-// bytes returns the n bytes at off (valid until buf is reused), or false
+// bytes returns the n bytes at off, read into *buf, or false
 // when they cannot be had (the generic path then reports why).
 func (f *pqRawFile) bytes(off, n int64, buf *[]byte) ([]byte, bool) {
 	if off < 0 || n < 0 || off > f.size || n > f.size-off || n != int64(int(n)) {
 		return nil, false
-	}
-	if f.mem != nil {
-		return f.mem[off : off+n], true
 	}
 	if int64(cap(*buf)) < n {
 		*buf = make([]byte, n)
@@ -257,9 +255,6 @@ func (d *rawDecoder) column(f *pqRawFile, cc *format.ColumnChunk, pc *pqColumn, 
 	data, ok := f.bytes(off, size, &d.read)
 	if !ok {
 		return false
-	}
-	if f.mem != nil {
-		defer dropPages(data) // done with these file pages: keep the RSS to the frame
 	}
 	switch pc.role {
 	case roleTime:
