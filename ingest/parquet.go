@@ -15,9 +15,11 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 )
 
-// Parquet files are read column by column, page by page, from the typed
-// page buffers (no per-value boxing); row groups are decoded in parallel and
-// joined in file order. Supported leaf types: the id as a string (plain or
+// Parquet files are read column by column, page by page, each column chunk
+// straight into its place in the frame: PLAIN 8-byte columns by the raw path
+// (parquet_raw.go), the others from parquet-go's typed page buffers (no
+// per-value boxing). The (row group, column) chunks are decoded on all
+// cores and joined in file order. Supported leaf types: the id as a string (plain or
 // dictionary) or an integer; ds as a TIMESTAMP (milli/micro/nano), a DATE,
 // a plain integer (integer time index) or a date string; y and exogenous
 // values as DOUBLE, FLOAT, INT32 or INT64. Nulls are errors naming the row.
@@ -161,7 +163,6 @@ func decodeGroups(pf *parquet.File, r io.ReaderAt, size int64, cols []pqColumn, 
 	if len(meta) != len(groups) {
 		raw = false
 	}
-	rf := &pqRawFile{r: r, size: size}
 	res := make([]pqGroup, len(groups))
 	base := 0
 	nexog := len(b.f.Exog)
@@ -206,7 +207,7 @@ func decodeGroups(pf *parquet.File, r io.ReaderAt, size int64, cols []pqColumn, 
 				g, gr, pc := groups[gi], &res[gi], &cols[k]
 				t := &gr.tasks[k]
 				n := int(g.NumRows())
-				if !raw || pc.index >= len(meta[gi].Columns) || !d.column(rf, &meta[gi].Columns[pc.index], pc, n, t.c) {
+				if !raw || pc.index >= len(meta[gi].Columns) || !d.column(r, size, &meta[gi].Columns[pc.index], pc, n, t.c) {
 					var kp *TimeKind
 					if pc.role == roleTime {
 						kp = &gr.kind

@@ -29,30 +29,45 @@ var littleEndian = func() bool {
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
 
-// pqRawFile gives the bytes of a range of the file, read into a worker's
-// buffer. (Reading beats mapping the file here: on virtual machines where
-// page-table updates are expensive, faulting the mapping in and dropping
-// it again cost more than the copy.)
-type pqRawFile struct {
-	r    io.ReaderAt
-	size int64
+// pqWindow reads a column chunk of the file through a bounded buffer
+// (a column chunk of a big row group is hundreds of MB).
+type pqWindow struct {
+	r        io.ReaderAt
+	off, end int64 // file offset of the next byte to read, end of the chunk
+	buf      []byte
+	lo, hi   int // unread bytes: buf[lo:hi]
 }
 
-// bytes returns the n bytes at off, read into *buf, or false
-// when they cannot be had (the generic path then reports why).
-func (f *pqRawFile) bytes(off, n int64, buf *[]byte) ([]byte, bool) {
-	if off < 0 || n < 0 || off > f.size || n > f.size-off || n != int64(int(n)) {
-		return nil, false
-	}
-	if int64(cap(*buf)) < n {
-		*buf = make([]byte, n)
-	}
-	b := (*buf)[:n]
-	if _, err := f.r.ReadAt(b, off); err != nil {
-		return nil, false
-	}
-	return b, true
+func (w *pqWindow) reset(r io.ReaderAt, off, n int64) {
+	w.r, w.off, w.end, w.lo, w.hi = r, off, off+n, 0, 0
 }
+
+// left is the number of unread bytes of the chunk.
+func (w *pqWindow) left() int64 { return int64(w.hi-w.lo) + w.end - w.off }
+
+// peek returns the next unread bytes, at least min(k, left()) of them
+// (valid until the next peek), or false on a read error.
+func (w *pqWindow) peek(k int) ([]byte, bool) {
+	if k > w.hi-w.lo && w.off < w.end {
+		n := copy(w.buf, w.buf[w.lo:w.hi])
+		w.lo, w.hi = 0, n
+		if k > len(w.buf) {
+			b := make([]byte, max(k, 2*len(w.buf), 1<<20))
+			copy(b, w.buf[:n])
+			w.buf = b
+		}
+		m := int(min(int64(len(w.buf)-n), w.end-w.off))
+		if got, err := w.r.ReadAt(w.buf[n:n+m], w.off); got < m {
+			_ = err // the generic path reports it
+			return nil, false
+		}
+		w.off += int64(m)
+		w.hi += m
+	}
+	return w.buf[w.lo:w.hi], true
+}
+
+func (w *pqWindow) skip(k int) { w.lo += k }
 
 // rawEligible reports whether the raw path may try column pc of a chunk
 // with metadata cc.
@@ -85,31 +100,43 @@ func rawChunkRange(md *format.ColumnMetaData) (off, n int64) {
 	return off, md.TotalCompressedSize
 }
 
-// rawDecoder holds one worker's scratch buffers.
+// rawDecoder holds one worker's buffers.
 type rawDecoder struct {
-	read    []byte // file bytes when the file is not mapped
+	w       pqWindow
 	scratch []byte // a decompressed v1 page with definition levels
 }
 
-// decode writes the rows values of a column chunk (its bytes in chunk) to
-// out (8·rows bytes). It returns false, with out in any state, when the
-// chunk is not one the raw path handles.
-func (d *rawDecoder) decode(chunk []byte, codec format.CompressionCodec, maxDef, rows int, out []byte) bool {
+// maxPageHeader is the most bytes of a page header the raw path reads (a
+// longer one, with large statistics, goes to the generic path).
+const maxPageHeader = 64 << 10
+
+// decode writes the rows values of the column chunk in d.w to out (8·rows
+// bytes). It returns false, with out in any state, when the chunk is not
+// one the raw path handles.
+func (d *rawDecoder) decode(codec format.CompressionCodec, maxDef, rows int, out []byte) bool {
 	var proto thrift.CompactProtocol
 	got := 0
-	for len(chunk) > 0 {
+	for d.w.left() > 0 {
 		var h format.PageHeader
-		pr := proto.NewReaderFromBytes(chunk)
+		hb, ok := d.w.peek(maxPageHeader)
+		if !ok {
+			return false
+		}
+		pr := proto.NewReaderFromBytes(hb)
 		if err := thrift.NewDecoder(pr).Decode(&h); err != nil {
 			return false
 		}
-		chunk = chunk[pr.BytesRead():]
+		d.w.skip(pr.BytesRead())
 		size := int(h.CompressedPageSize)
-		if h.CompressedPageSize < 0 || h.UncompressedPageSize < 0 || size > len(chunk) {
+		if h.CompressedPageSize < 0 || h.UncompressedPageSize < 0 || int64(size) > d.w.left() {
 			return false
 		}
-		page := chunk[:size]
-		chunk = chunk[size:]
+		page, ok := d.w.peek(size)
+		if !ok || len(page) < size {
+			return false
+		}
+		page = page[:size]
+		d.w.skip(size)
 		if h.CRC != 0 && int32(crc32.ChecksumIEEE(page)) != h.CRC {
 			return false
 		}
@@ -247,19 +274,19 @@ func uvarint(b []byte) (uint64, int) {
 // rawColumn decodes column pc of a row group of n rows with the raw path
 // into its view in c (c.times, c.y or c.exog). It returns false, leaving
 // the view empty, when the chunk must go through the generic path.
-func (d *rawDecoder) column(f *pqRawFile, cc *format.ColumnChunk, pc *pqColumn, n int, c *chunk) bool {
+func (d *rawDecoder) column(r io.ReaderAt, size int64, cc *format.ColumnChunk, pc *pqColumn, n int, c *chunk) bool {
 	if !rawEligible(pc, cc) {
 		return false
 	}
-	off, size := rawChunkRange(&cc.MetaData)
-	data, ok := f.bytes(off, size, &d.read)
-	if !ok {
+	off, length := rawChunkRange(&cc.MetaData)
+	if off < 0 || length < 0 || off > size || length > size-off {
 		return false
 	}
+	d.w.reset(r, off, length)
 	switch pc.role {
 	case roleTime:
 		t := c.times[:n]
-		if !d.decode(data, cc.MetaData.Codec, pc.maxDef, n, asBytes(t)) {
+		if !d.decode(cc.MetaData.Codec, pc.maxDef, n, asBytes(t)) {
 			return false
 		}
 		if pc.unitDiv > 1 {
@@ -274,7 +301,7 @@ func (d *rawDecoder) column(f *pqRawFile, cc *format.ColumnChunk, pc *pqColumn, 
 			dst = &c.exog[pc.role]
 		}
 		v := (*dst)[:n]
-		if !d.decode(data, cc.MetaData.Codec, pc.maxDef, n, asBytes(v)) {
+		if !d.decode(cc.MetaData.Codec, pc.maxDef, n, asBytes(v)) {
 			return false
 		}
 		if cc.MetaData.Type == format.Int64 {
