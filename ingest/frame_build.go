@@ -253,8 +253,25 @@ func (b *builder) finish() (*Frame, error) {
 		}
 		return int(perm[pos])
 	}
+	// Most series are already in time order without repeats: find the
+	// others concurrently, then handle them in series order.
+	check := make([]bool, ns)
+	forSeriesParts(f.Offsets, func(_, lo, hi int) {
+		for s := lo; s < hi; s++ {
+			t := f.Time[f.Offsets[s]:f.Offsets[s+1]]
+			for i := 1; i < len(t); i++ {
+				if t[i] <= t[i-1] {
+					check[s] = true
+					break
+				}
+			}
+		}
+	})
 	var idx []int32
 	for s := range ns {
+		if !check[s] {
+			continue
+		}
 		lo, hi := f.Offsets[s], f.Offsets[s+1]
 		t := f.Time[lo:hi]
 		sorted := true

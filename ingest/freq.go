@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -68,6 +69,42 @@ func (q Freq) Duration() time.Duration {
 
 // ErrFreq marks an unreadable or unusable frequency.
 var ErrFreq = errors.New("ingest: bad frequency")
+
+// stepCount is how many consecutive rows are step apart.
+type stepCount struct {
+	step int64
+	n    int
+}
+
+// countSteps counts the steps between consecutive rows of series
+// [lo, hi) of f.
+func countSteps(f *Frame, lo, hi int) []stepCount {
+	counts := map[int64]int{}
+	var last int64
+	run := 0
+	for s := lo; s < hi; s++ {
+		t := f.Time[f.Offsets[s]:f.Offsets[s+1]]
+		for i := 1; i < len(t); i++ {
+			d := t[i] - t[i-1]
+			if d == last {
+				run++
+				continue
+			}
+			if run > 0 {
+				counts[last] += run
+			}
+			last, run = d, 1
+		}
+	}
+	if run > 0 {
+		counts[last] += run
+	}
+	out := make([]stepCount, 0, len(counts))
+	for d, n := range counts {
+		out = append(out, stepCount{d, n})
+	}
+	return out
+}
 
 // ParseFreq reads a frequency for a frame of kind k. Timestamps take Go
 // durations ("1h", "15m", "90s") or pandas aliases with an optional
@@ -188,27 +225,21 @@ func (q Freq) stepsBetween(a, b int64) (int64, bool) {
 // anchored at month ends when every time is the last day of its month.
 // It returns the zero Freq when no series has two rows.
 func InferFreq(f *Frame) Freq {
+	// Each part counts the steps of its series; the counts add up.
+	var parts [][]stepCount
+	var mu sync.Mutex
+	forSeriesParts(f.Offsets, func(_, lo, hi int) {
+		c := countSteps(f, lo, hi)
+		mu.Lock()
+		parts = append(parts, c)
+		mu.Unlock()
+	})
 	counts := map[int64]int{}
-	var last int64
-	run := 0
-	flush := func() {
-		if run > 0 {
-			counts[last] += run
+	for _, c := range parts {
+		for _, x := range c {
+			counts[x.step] += x.n
 		}
 	}
-	for s := range f.IDs {
-		t := f.Time[f.Offsets[s]:f.Offsets[s+1]]
-		for i := 1; i < len(t); i++ {
-			d := t[i] - t[i-1]
-			if d == last {
-				run++
-				continue
-			}
-			flush()
-			last, run = d, 1
-		}
-	}
-	flush()
 	var best int64
 	bestN := 0
 	for d, n := range counts {

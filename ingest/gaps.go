@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 )
 
@@ -90,12 +91,39 @@ func (g *GapReport) String(k TimeKind) string {
 // FindGaps reports the gaps of every series of f on frequency q (which must
 // not be zero).
 func FindGaps(f *Frame, q Freq) *GapReport {
+	// Parts of the series are scanned concurrently and their reports
+	// joined in series order.
+	parts := make([]*GapReport, max(1, min(len(f.IDs), runtime.GOMAXPROCS(0))))
+	n := forSeriesParts(f.Offsets, func(p, lo, hi int) {
+		parts[p] = findGaps(f, q, lo, hi)
+	})
 	g := &GapReport{Freq: q}
-	for s, id := range f.IDs {
+	for _, r := range parts[:n] {
+		if r.OffGrid > 0 && g.OffGrid == 0 {
+			g.firstOff = r.firstOff
+		}
+		g.Gaps += r.Gaps
+		g.Missing += r.Missing
+		g.Series += r.Series
+		g.OffGrid += r.OffGrid
+		g.Examples = append(g.Examples, r.Examples[:min(len(r.Examples), 10-len(g.Examples))]...)
+	}
+	return g
+}
+
+// findGaps is FindGaps on series [lo, hi).
+func findGaps(f *Frame, q Freq, lo, hi int) *GapReport {
+	g := &GapReport{Freq: q}
+	for s := lo; s < hi; s++ {
+		id := f.IDs[s]
 		t := f.Time[f.Offsets[s]:f.Offsets[s+1]]
 		had := false
 		for i := 1; i < len(t); i++ {
-			if q.Add(t[i-1], 1) == t[i] {
+			if q.Months == 0 {
+				if t[i]-t[i-1] == q.Step { // q.Add(t[i-1], 1) == t[i], inlined
+					continue
+				}
+			} else if q.Add(t[i-1], 1) == t[i] {
 				continue
 			}
 			n, ok := q.stepsBetween(t[i-1], t[i])

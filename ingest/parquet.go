@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
@@ -14,9 +15,11 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 )
 
-// Parquet files are read column by column, page by page, from the typed
-// page buffers (no per-value boxing); row groups are decoded in parallel and
-// joined in file order. Supported leaf types: the id as a string (plain or
+// Parquet files are read column by column, page by page, each column chunk
+// straight into its place in the frame: PLAIN 8-byte columns by the raw path
+// (parquet_raw.go), the others from parquet-go's typed page buffers (no
+// per-value boxing). The (row group, column) chunks are decoded on all
+// cores and joined in file order. Supported leaf types: the id as a string (plain or
 // dictionary) or an integer; ds as a TIMESTAMP (milli/micro/nano), a DATE,
 // a plain integer (integer time index) or a date string; y and exogenous
 // values as DOUBLE, FLOAT, INT32 or INT64. Nulls are errors naming the row.
@@ -30,9 +33,18 @@ type pqColumn struct {
 	unitDiv, unitMul int64 // ms = v/unitDiv*unitMul (floor)
 	date             bool  // INT32 days
 	text             bool  // BYTE_ARRAY to parse
+	// maximum definition and repetition levels
+	maxDef, maxRep int
 }
 
 func readParquetFrame(r io.ReaderAt, name string, size int64, opts *LoadOptions, needY bool) (*Frame, error) {
+	return readParquet(r, name, size, opts, needY, true)
+}
+
+// readParquet reads a Parquet file; raw enables the raw path for the
+// columns it handles (parquet_raw.go), else every column goes through the
+// generic page reader.
+func readParquet(r io.ReaderAt, name string, size int64, opts *LoadOptions, needY, raw bool) (*Frame, error) {
 	pf, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true),
 		parquet.ReadBufferSize(1<<20))
 	if err != nil {
@@ -62,7 +74,7 @@ func readParquetFrame(r io.ReaderAt, name string, size int64, opts *LoadOptions,
 			continue
 		}
 		c := leaf[n]
-		pc := pqColumn{index: c.Index(), name: n, role: role}
+		pc := pqColumn{index: c.Index(), name: n, role: role, maxDef: c.MaxDefinitionLevel(), maxRep: c.MaxRepetitionLevel()}
 		typ := c.Type()
 		switch role {
 		case roleID:
@@ -90,59 +102,131 @@ func readParquetFrame(r io.ReaderAt, name string, size int64, opts *LoadOptions,
 		return nil, fmt.Errorf("%s: %w: more than %d rows", name, ErrFileFormat, math.MaxInt32)
 	}
 	b.reserve(int(pf.NumRows()))
-	bases := make([]int, len(groups)+1)
-	for i, g := range groups {
-		bases[i+1] = bases[i] + int(g.NumRows())
+	res, err := decodeGroups(pf, r, size, cols, kind, b, opts.workers(), raw)
+	if err != nil {
+		return nil, err
 	}
-	// Row groups are decoded in parallel, a window of Workers at a time,
-	// and joined in file order.
-	w := opts.workers()
-	type result struct {
-		c    *chunk
-		kind TimeKind
-		err  error
-	}
-	res := make([]result, w)
 	var before int64
-	for base := 0; base < len(groups); base += w {
-		win := groups[base:min(base+w, len(groups))]
-		var wg sync.WaitGroup
-		for i, g := range win {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				c := newChunk(len(l.exogNames))
-				b.views(c, bases[base+i], int(g.NumRows()))
-				res[i].kind = kind
-				res[i].c, res[i].err = decodeRowGroup(g, cols, &res[i].kind, c)
-			}()
-		}
-		wg.Wait()
-		for i, g := range win {
-			r := &res[i]
+	for gi, g := range groups {
+		gr := &res[gi]
+		for k := range cols {
+			t := &gr.tasks[k]
 			switch {
-			case r.err != nil:
-				return nil, fmt.Errorf("%s: row group %d: %w", name, base+i, r.err)
-			case r.c.err != nil:
-				e := *r.c.err
-				e.File, e.Line, e.Kind = name, before+r.c.errRel, "row"
+			case t.err != nil:
+				return nil, fmt.Errorf("%s: row group %d: %w", name, gi, t.err)
+			case t.c.err != nil:
+				e := *t.c.err
+				e.File, e.Line, e.Kind = name, before+t.c.errRel, "row"
 				return nil, &e
 			}
-			if b.f.TimeKind == TimeUnset {
-				b.f.TimeKind = r.kind
-			} else if r.kind != TimeUnset && r.kind != b.f.TimeKind {
-				return nil, &RowError{File: name, Line: before + 1, Kind: "row",
-					Msg: fmt.Sprintf("column %s holds %s times here and %s times in earlier rows", opts.timeCol(), r.kind, b.f.TimeKind)}
-			}
-			b.addInPlace(r.c)
-			before += g.NumRows()
-			r.c = nil
 		}
+		if b.f.TimeKind == TimeUnset {
+			b.f.TimeKind = gr.kind
+		} else if gr.kind != TimeUnset && gr.kind != b.f.TimeKind {
+			return nil, &RowError{File: name, Line: before + 1, Kind: "row",
+				Msg: fmt.Sprintf("column %s holds %s times here and %s times in earlier rows", opts.timeCol(), gr.kind, b.f.TimeKind)}
+		}
+		b.addInPlace(gr.ids)
+		before += g.NumRows()
+		gr.tasks = nil
 	}
 	if b.f.TimeKind == TimeUnset {
 		b.f.TimeKind = TimeStamp
 	}
 	return b.finish()
+}
+
+// pqTask is the decoding of one column of one row group; c holds its
+// column view (and, for the id column, the series runs) and its first row
+// error, err any other error.
+type pqTask struct {
+	c   *chunk
+	err error
+}
+
+// pqGroup is the decoded row group: a task per needed column (in column
+// order), the chunk holding the series runs and the time kind it saw.
+type pqGroup struct {
+	tasks []pqTask
+	ids   *chunk
+	kind  TimeKind
+}
+
+// decodeGroups decodes every needed column of every row group into its
+// place in b's reserved columns, with workers goroutines taking (row group,
+// column) tasks in file order. After a failure in row group g, tasks of
+// later row groups are skipped: the caller reports the first failure in
+// file order, which is in g or before it.
+func decodeGroups(pf *parquet.File, r io.ReaderAt, size int64, cols []pqColumn, kind TimeKind, b *builder, workers int, raw bool) ([]pqGroup, error) {
+	groups := pf.RowGroups()
+	meta := pf.Metadata().RowGroups
+	if len(meta) != len(groups) {
+		raw = false
+	}
+	res := make([]pqGroup, len(groups))
+	base := 0
+	nexog := len(b.f.Exog)
+	for gi, g := range groups {
+		n := int(g.NumRows())
+		gr := &res[gi]
+		gr.kind = kind
+		gr.tasks = make([]pqTask, len(cols))
+		for k, pc := range cols {
+			c := &chunk{exog: make([][]float64, nexog), cur: -1}
+			if pc.role == roleID {
+				c.local = map[string]int32{}
+				gr.ids = c
+			}
+			b.views(c, base, n)
+			gr.tasks[k].c = c
+		}
+		if gr.ids == nil {
+			return nil, fmt.Errorf("%s: internal error: no id column", b.f.Source) // planColumns always keeps one
+		}
+		base += n
+	}
+	total := len(groups) * len(cols)
+	var next atomic.Int64
+	var failed atomic.Int64 // lowest row group with a failure
+	failed.Store(math.MaxInt64)
+	var wg sync.WaitGroup
+	for range min(workers, max(total, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var d rawDecoder
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= total {
+					return
+				}
+				gi, k := i/len(cols), i%len(cols)
+				if int64(gi) > failed.Load() {
+					return
+				}
+				g, gr, pc := groups[gi], &res[gi], &cols[k]
+				t := &gr.tasks[k]
+				n := int(g.NumRows())
+				if !raw || pc.index >= len(meta[gi].Columns) || !d.column(r, size, &meta[gi].Columns[pc.index], pc, n, t.c) {
+					var kp *TimeKind
+					if pc.role == roleTime {
+						kp = &gr.kind
+					}
+					t.err = decodeColumn(g.ColumnChunks()[pc.index], pc, n, kp, t.c)
+				}
+				if t.err != nil || t.c.err != nil {
+					for {
+						f := failed.Load()
+						if int64(gi) >= f || failed.CompareAndSwap(f, int64(gi)) {
+							break
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return res, nil
 }
 
 func pqTimeColumn(pc *pqColumn, typ parquet.Type) (TimeKind, error) {
@@ -200,78 +284,72 @@ func time64Unit(lt *format.LogicalType, ct *deprecated.ConvertedType) int64 {
 	return 0
 }
 
-// decodeRowGroup decodes the needed columns of one row group into c.
-func decodeRowGroup(g parquet.RowGroup, cols []pqColumn, kind *TimeKind, c *chunk) (*chunk, error) {
-	n := int(g.NumRows())
-	chunks := g.ColumnChunks()
-	for _, pc := range cols {
-		pages := chunks[pc.index].Pages()
-		row := int64(0)
-		var trans []int32 // dictionary index -> local series
-		var lastDict parquet.Dictionary
-		for {
-			p, err := pages.ReadPage()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				pages.Close()
-				return nil, fmt.Errorf("column %s: %w", pc.name, err)
-			}
-			if nn := p.NumNulls(); nn > 0 {
-				at := firstNull(p)
-				parquet.Release(p)
-				pages.Close()
-				c.fail(row+int64(at)+1, "column %s: null value", pc.name)
-				return c, nil
-			}
-			data := p.Data()
-			dict := p.Dictionary()
-			cnt := int(p.NumValues())
-			switch {
-			case pc.role == roleID:
-				if dict != nil {
-					if dict != lastDict {
-						lastDict = dict
-						trans = trans[:0]
-						for range dict.Len() {
-							trans = append(trans, -1)
-						}
-					}
-					idsFromDict(c, data.Int32(), dict, trans)
-				} else {
-					idsPlain(c, data)
-				}
-			case pc.role == roleTime:
-				msg := timesFrom(c, &pc, data, dict, kind)
-				if msg != "" {
-					parquet.Release(p)
-					pages.Close()
-					c.fail(row+1, "column %s: %s", pc.name, msg)
-					return c, nil
-				}
-			default:
-				dst := &c.y
-				if pc.role >= 0 {
-					dst = &c.exog[pc.role]
-				}
-				if at := floatsFrom(dst, data, dict); at >= 0 {
-					parquet.Release(p)
-					pages.Close()
-					c.fail(row+int64(at)+1, "column %s: not a finite number", pc.name)
-					return c, nil
-				}
-			}
-			row += int64(cnt)
+// decodeColumn decodes column pc of a row group of n rows with the
+// generic page reader into its view in c; kind is the row group's time
+// kind (for the time column only). A bad value is recorded in c (c.fail,
+// row relative to the row group); other errors are returned.
+func decodeColumn(cc parquet.ColumnChunk, pc *pqColumn, n int, kind *TimeKind, c *chunk) error {
+	pages := cc.Pages()
+	defer pages.Close()
+	row := int64(0)
+	var trans []int32 // dictionary index -> local series
+	var lastDict parquet.Dictionary
+	for {
+		p, err := pages.ReadPage()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("column %s: %w", pc.name, err)
+		}
+		if nn := p.NumNulls(); nn > 0 {
+			at := firstNull(p)
 			parquet.Release(p)
+			c.fail(row+int64(at)+1, "column %s: null value", pc.name)
+			return nil
 		}
-		pages.Close()
-		if int(row) != n {
-			return nil, fmt.Errorf("column %s has %d values for %d rows", pc.name, row, n)
+		data := p.Data()
+		dict := p.Dictionary()
+		cnt := int(p.NumValues())
+		switch {
+		case pc.role == roleID:
+			if dict != nil {
+				if dict != lastDict {
+					lastDict = dict
+					trans = trans[:0]
+					for range dict.Len() {
+						trans = append(trans, -1)
+					}
+				}
+				idsFromDict(c, data.Int32(), dict, trans)
+			} else {
+				idsPlain(c, data)
+			}
+		case pc.role == roleTime:
+			msg := timesFrom(c, pc, data, dict, kind)
+			if msg != "" {
+				parquet.Release(p)
+				c.fail(row+1, "column %s: %s", pc.name, msg)
+				return nil
+			}
+		default:
+			dst := &c.y
+			if pc.role >= 0 {
+				dst = &c.exog[pc.role]
+			}
+			if at := floatsFrom(dst, data, dict); at >= 0 {
+				parquet.Release(p)
+				c.fail(row+int64(at)+1, "column %s: not a finite number", pc.name)
+				return nil
+			}
 		}
+		row += int64(cnt)
+		parquet.Release(p)
 	}
-	c.lines = int64(n)
-	return c, nil
+	if int(row) != n {
+		return fmt.Errorf("column %s has %d values for %d rows", pc.name, row, n)
+	}
+	return nil
 }
 
 func firstNull(p parquet.Page) int {
