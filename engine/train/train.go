@@ -50,15 +50,12 @@ type Trainer struct {
 	val    *windowSet // validation windows (nil without ValSize)
 	params []*tensor.Tensor
 	opt    *shardedAdam
-	// gradsZero: the parameters' gradients are all zero (Step leaves them
-	// so after the update, sparing the next step a pass over them)
-	gradsZero bool
-	tp        *tensor.Tape
-	loss      loss.Loss
-	sc        *model.WindowScaler
-	ex        *model.ExogScaler
-	c         model.Common
-	rng       *rand.Rand
+	tp     *tensor.Tape
+	loss   loss.Loss
+	sc     *model.WindowScaler
+	ex     *model.ExogScaler
+	c      model.Common
+	rng    *rand.Rand
 
 	order    []int // series shuffle
 	orderPos int
@@ -240,10 +237,7 @@ func (t *Trainer) pick() int {
 // LR returns the learning rate the next step will use.
 func (t *Trainer) LR() float64 { return t.opt.LR() }
 
-// Step runs one optimisation step and returns its training loss. It leaves
-// the parameters' gradients zero (they are cleared as the update reads them);
-// code that accumulates into them between steps must not share the model
-// with a Trainer.
+// Step runs one optimisation step and returns its training loss.
 func (t *Trainer) Step() float64 {
 	k := t.pick()
 	L, H := t.L, t.H
@@ -274,16 +268,12 @@ func (t *Trainer) Step() float64 {
 	t.sc.ScaleInPlace(t.y, k)
 	yhat := model.Run(t.tp, t.m, in)
 	loss := t.sc.TrainLoss(t.tp, t.loss, yhat, t.yRawT, t.yT, t.mT)
-	if !t.gradsZero {
-		t.opt.ZeroGrad()
-	}
-	t.gradsZero = false
+	t.opt.ZeroGrad()
 	t.tp.Backward(loss)
 	if t.cfg.GradClipNorm > 0 {
 		optim.ClipGradNorm(t.params, t.cfg.GradClipNorm)
 	}
-	t.opt.StepZero() // the next step starts from zero gradients
-	t.gradsZero = true
+	t.opt.Step()
 	t.steps++
 	return float64(loss.Data[0])
 }
