@@ -99,34 +99,35 @@ func (cfg Config) Validate() error {
 			return fmt.Errorf("features: EWMA alpha %v out of range (0, 1]", a)
 		}
 	}
-	seen := make(map[string]bool, len(cfg.Exog))
-	for _, name := range cfg.Exog {
-		if name == "" {
-			return errors.New("features: empty exogenous variable name")
-		}
-		if seen[name] {
-			return fmt.Errorf("features: exogenous variable %q listed twice", name)
-		}
-		seen[name] = true
+	if err := checkNames("exogenous variable", cfg.Exog); err != nil {
+		return err
 	}
 	if len(cfg.StepExog) > MaxStepExog {
 		return fmt.Errorf("features: %d per-step exogenous variables, at most %d allowed", len(cfg.StepExog), MaxStepExog)
 	}
-	seen = make(map[string]bool, len(cfg.StepExog))
-	for _, name := range cfg.StepExog {
-		if name == "" {
-			return errors.New("features: empty per-step exogenous variable name")
-		}
-		if seen[name] {
-			return fmt.Errorf("features: per-step exogenous variable %q listed twice", name)
-		}
-		seen[name] = true
+	if err := checkNames("per-step exogenous variable", cfg.StepExog); err != nil {
+		return err
 	}
 	if cfg.KeyPrefix == "" {
 		return errors.New("features: empty KeyPrefix")
 	}
 	if strings.ContainsAny(cfg.KeyPrefix, "{}") {
 		return fmt.Errorf("features: KeyPrefix %q must not contain '{' or '}'", cfg.KeyPrefix)
+	}
+	return nil
+}
+
+// checkNames reports an empty or repeated name.
+func checkNames(what string, names []string) error {
+	seen := make(map[string]bool, len(names))
+	for _, name := range names {
+		if name == "" {
+			return fmt.Errorf("features: empty %s name", what)
+		}
+		if seen[name] {
+			return fmt.Errorf("features: %s %q listed twice", what, name)
+		}
+		seen[name] = true
 	}
 	return nil
 }
