@@ -1,7 +1,8 @@
 // Package fastgemm provides gonum's pure-Go BLAS with a faster
 // single-precision matrix product on amd64 CPUs with AVX2 and FMA: register
 // tiles of 4×16 and 4×8 (Go assembly micro-kernels) over row-major
-// operands (6×16 tiles where rows allow), with transposed operands handled by strided broadcasts or a
+// operands (6×16 tiles where rows allow, 12×16 with one 16-lane
+// accumulator per row on CPUs with AVX-512F), with transposed operands handled by strided broadcasts or a
 // small transposed copy, and the tiles of large products split across
 // GOMAXPROCS goroutines; and the untransposed matrix-vector product on
 // the calling goroutine, eight rows at a time with AVX-512F where the CPU
@@ -33,6 +34,10 @@ func Available() bool { return hasKernels }
 // minWork is the smallest m·n·k sent to the kernels; below it gonum's
 // loops are as fast and the set-up is not worth it.
 const minWork = 4096
+
+// useTile12 selects the 12×16 AVX-512 tile (one 16-lane accumulator per
+// row) for row blocks of 12 where the CPU has AVX-512F.
+var useTile12 = hasAVX512
 
 // parWork is the m·n·k above which the tiles are split across goroutines.
 const parWork = 1 << 20
@@ -214,6 +219,11 @@ func tiles(i0, i1, j0, j1, k int, a []float32, rs, cs int, b []float32, ldb int,
 	pack := i1-i0 > 4 && ldb > 16
 	rowTiles16 := func(j int, bp *float32, lb int) {
 		i := i0
+		if useTile12 {
+			for ; i+12 <= i1; i += 12 {
+				kern12x16z(k, at(ap, i*rs), rs*f, cs*f, bp, lb, at(cp, i*ldc+j), ldc*f, alpha)
+			}
+		}
 		for ; i+6 <= i1; i += 6 {
 			kern6x16(k, at(ap, i*rs), rs*f, cs*f, bp, lb, at(cp, i*ldc+j), ldc*f, alpha)
 		}
@@ -309,3 +319,6 @@ func tiles(i0, i1, j0, j1, k int, a []float32, rs, cs int, b []float32, ldb int,
 		scratch.Put(zb)
 	}
 }
+
+// HasAVX512 reports whether the 12×16 AVX-512 tiles run on this CPU.
+func HasAVX512() bool { return useTile12 }

@@ -20,11 +20,21 @@ func randSlice(rng *rand.Rand, n int) []float32 {
 // TestSgemmMatchesGonum compares every transpose combination and many
 // shapes (tile edges, strides larger than the width) with gonum's Sgemm.
 func TestSgemmMatchesGonum(t *testing.T) {
+	// Both row tilings where the CPU has AVX-512 (12×16), AVX2 alone otherwise.
+	old := useTile12
+	defer func() { useTile12 = old }()
+	for _, z := range []bool{false, old} {
+		useTile12 = z
+		testSgemmMatchesGonum(t)
+	}
+}
+
+func testSgemmMatchesGonum(t *testing.T) {
 	if !Available() {
 		t.Log("no AVX2/FMA: Implementation is gonum's; checking the delegation only")
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	shapes := [][3]int{{32, 1024, 168}, {32, 24, 1024}, {24, 1024, 32}, {1024, 168, 32}, {5, 37, 19}, {4, 16, 64}, {1, 200, 30}, {100, 30, 1}, {33, 17, 65}, {64, 64, 300}}
+	shapes := [][3]int{{13, 40, 9}, {25, 33, 70}, {32, 1024, 168}, {32, 24, 1024}, {24, 1024, 32}, {1024, 168, 32}, {5, 37, 19}, {4, 16, 64}, {1, 200, 30}, {100, 30, 1}, {33, 17, 65}, {64, 64, 300}}
 	trans := []blas.Transpose{blas.NoTrans, blas.Trans}
 	for _, sh := range shapes {
 		m, n, k := sh[0], sh[1], sh[2]

@@ -32,3 +32,6 @@ func kern6x16(k int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, 
 
 //go:noescape
 func dot8z(n int, a *float32, lda int, x *float32, out *float32)
+
+//go:noescape
+func kern12x16z(k int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32)

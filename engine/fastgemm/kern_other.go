@@ -33,3 +33,7 @@ const hasAVX512 = false
 func dot8z(n int, a *float32, lda int, x *float32, out *float32) {
 	panic("fastgemm: no kernels on this platform")
 }
+
+func kern12x16z(k int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32) {
+	panic("fastgemm: no kernels on this platform")
+}
