@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -55,7 +54,7 @@ type Neural struct {
 	mu                                          sync.Mutex
 	p                                           *model.Predictor
 	y, ymask, fbuf, hbuf, dbuf, sbuf, point, qb []float32
-	srow                                        []float64
+	srow, xcol                                  []float64
 	batch                                       model.Batch
 }
 
@@ -266,17 +265,14 @@ func (n *Neural) fillHist(dst []float32, values, xrows []float64, e int) {
 			}
 			continue
 		}
-		prev := 0.0
-		for s := range nv {
-			if v := xrows[s*e+col]; !math.IsNaN(v) {
-				prev = v
+		// the offline rule (features.StepExogColumn) over the whole stored history
+		n.xcol = features.StepExogColumn(n.xcol, xrows, e, col)
+		for t := range L {
+			v := 0.0 // padded steps of a short history
+			if s := t - (L - nv); s >= 0 {
+				v = n.xcol[s]
 			}
-			if t := s - (nv - L); t >= 0 {
-				dst[t*X+k] = float32(prev)
-			}
-		}
-		for t := 0; t < L-nv; t++ {
-			dst[t*X+k] = 0
+			dst[t*X+k] = float32(v)
 		}
 	}
 }

@@ -143,6 +143,12 @@ func BuildDataset(ctx context.Context, src HistorySource, names []string, maxSer
 	if len(c.StatExog) > 0 && in.Static == nil {
 		return nil, fmt.Errorf("lifecycle: the model takes static variables %q: give the pipeline --static-file", c.StatExog)
 	}
+	statCol := make([]int, len(c.StatExog)) // columns of in.Static in stat_exog_list order
+	for k, name := range c.StatExog {
+		if statCol[k] = slices.Index(in.Static.Names, name); statCol[k] < 0 {
+			return nil, fmt.Errorf("lifecycle: the static file has no column %q, which the model takes", name)
+		}
+	}
 	var derived []string // historical inputs that are not message variables
 	for _, name := range c.HistExog {
 		if !slices.Contains(in.StepExog, name) {
@@ -170,11 +176,7 @@ func BuildDataset(ctx context.Context, src HistorySource, names []string, maxSer
 			if srow = row; !ok {
 				continue
 			}
-			for _, name := range c.StatExog {
-				j := slices.Index(in.Static.Names, name)
-				if j < 0 {
-					return nil, fmt.Errorf("lifecycle: the static file has no column %q, which the model takes", name)
-				}
+			for _, j := range statCol {
 				stat = append(stat, row[j])
 			}
 		}
